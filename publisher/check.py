@@ -1,0 +1,82 @@
+"""``publisher check``: validate the whole newsletter folder and report every problem.
+
+Config first (nothing else can be judged without it), then every issue file (front matter,
+cross-issue uniqueness), then each issue is rendered exactly as it would be sent, so
+template errors, missing images, size budget and accessibility warnings all surface here.
+Extra checks (course sequences) register in :data:`EXTRA_CHECKS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from publisher.config import Project
+from publisher.errors import Location, Problem, PublisherError
+from publisher.load import issue_files, load_issue, _duplicates
+from publisher.models import Issue
+from publisher.pipeline import size_check
+from publisher.render import check_images, render_body, render_email
+
+PREHEADER_MIN, PREHEADER_MAX = 40, 130
+
+
+@dataclass
+class CheckReport:
+    """What ``check`` found: errors fail the check, warnings are shown."""
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+#: functions (project, issues, report) -> None adding problems; courses register here
+EXTRA_CHECKS: list[Callable[[Project, list[Issue], CheckReport], None]] = []
+
+
+def check_project(project: Project, *, render: bool = True) -> CheckReport:
+    """Load and render every issue; collect all errors and warnings."""
+    report = CheckReport()
+    for path in issue_files(project):
+        try:
+            report.issues.append(load_issue(path, project))
+        except PublisherError as exc:
+            report.errors.extend(exc.problems or [Problem(Location(path), str(exc))])
+    report.errors.extend(_duplicates(report.issues, project))
+    for issue in report.issues:
+        where = Location(project.relative(issue.path), issue.line_of("preheader") or 2)
+        if not issue.preheader:
+            report.warnings.append(Problem(where, "no 'preheader': inboxes will preview the "
+                                                  "first words of the body instead"))
+        elif not PREHEADER_MIN <= len(issue.preheader) <= PREHEADER_MAX:
+            report.warnings.append(Problem(where, f"'preheader' has {len(issue.preheader)} "
+                                                  f"characters; {PREHEADER_MIN}–{PREHEADER_MAX} "
+                                                  "show best in inboxes"))
+        if render:
+            _render_checks(project, issue, report)
+    for extra in EXTRA_CHECKS:
+        extra(project, report.issues, report)
+    return report
+
+
+def _render_checks(project: Project, issue: Issue, report: CheckReport) -> None:
+    try:
+        body = render_body(issue, project)
+        errors, warnings = check_images(issue, body, project)
+        report.errors.extend(errors)
+        report.warnings.extend(warnings)
+        email = render_email(issue, project, body=body)
+    except PublisherError as exc:
+        report.errors.extend(exc.problems or [Problem(Location(issue.path), str(exc))])
+        return
+    report.sizes[issue.key] = email.html_size
+    error, warning = size_check(email, issue, project)
+    if error:
+        report.errors.append(error)
+    if warning:
+        report.warnings.append(warning)

@@ -1,0 +1,192 @@
+"""The ``publisher`` command: thin click commands over the library.
+
+This is the only module that talks to the terminal. Each command parses its options, loads
+the project, calls one library function and prints a one-line summary. A PublisherError is
+shown as ``Error: path:line: message`` lines with exit code 1 (click keeps 2 for usage
+errors); ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from publisher import __version__
+from publisher.errors import PublisherError
+
+
+class PublisherGroup(click.Group):
+    """Turns library errors into clean messages."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except PublisherError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            for line in exc.lines():
+                click.echo(f"Error: {line}", err=True)
+            for note in getattr(exc, "__notes__", []):
+                click.echo(f"  ({note})", err=True)
+            ctx.exit(1)
+
+
+def project_root(ctx: click.Context) -> Path:
+    return ctx.obj["project"]
+
+
+def load(ctx: click.Context):  # type: ignore[no-untyped-def]
+    """The validated project of ``--project`` (loaded once per invocation)."""
+    from publisher.config import load_project
+
+    if "loaded" not in ctx.obj:
+        ctx.obj["loaded"] = load_project(project_root(ctx))
+    return ctx.obj["loaded"]
+
+
+@click.group(cls=PublisherGroup)
+@click.option("--project", "-C", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="Newsletter folder (holding newsletter.yaml).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("--verbose", "-v", is_flag=True, help="Log what happens.")
+@click.version_option(__version__, prog_name="publisher")
+@click.pass_context
+def cli(ctx: click.Context, project: Path, debug: bool, verbose: bool) -> None:
+    """Publish Markdown newsletters and email courses: email, ESP sending, web archive.
+
+    \b
+    Example:
+      publisher --project my-newsletter render issues/001-hello.md --out out/
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(project=project, debug=debug)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="Моя рассылка", show_default=True, help="Newsletter title.")
+@click.option("--language", default="ru", show_default=True, help="Language readers see.")
+@click.option("--base-url", default="https://example.org/newsletter/", show_default=True,
+              help="Where the web archive will be published.")
+@click.option("--sender", default="news@example.org", show_default=True, help="From address.")
+def init(directory: Path, title: str, language: str, base_url: str, sender: str) -> None:
+    """Create a newsletter folder that renders out of the box.
+
+    \b
+    Example:
+      publisher init my-newsletter --title "Заметки менеджера"
+    """
+    from publisher.scaffold import init_project
+
+    written = init_project(directory, title=title, language=language, base_url=base_url,
+                           sender_email=sender)
+    click.echo(f"Created {directory}/ ({len(written)} files). Next: "
+               f"publisher --project {directory} render {written[1].relative_to(directory)}")
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--series", "-s", required=True, help="Series slug from newsletter.yaml.")
+@click.option("--date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Issue date (default: today).")
+@click.pass_context
+def new(ctx: click.Context, title: str, series: str, date) -> None:  # type: ignore[no-untyped-def]
+    """Create the next issue of a series, front matter filled in.
+
+    \b
+    Example:
+      publisher new "Как не стать жертвой воров" --series upravlyay-ka
+    """
+    from publisher.scaffold import new_issue
+
+    project = load(ctx)
+    path = new_issue(project, title, series, date=date.date() if date else None)
+    click.echo(f"Created {project.relative(path)}")
+
+
+@cli.command()
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_context
+def check(ctx: click.Context, strict: bool) -> None:
+    """Validate newsletter.yaml and every issue; render each as it would be sent.
+
+    \b
+    Example:
+      publisher check
+    """
+    from publisher.check import check_project
+
+    project = load(ctx)
+    report = check_project(project)
+    for problem in report.warnings:
+        click.echo(f"Warning: {problem}", err=True)
+    for problem in report.errors:
+        click.echo(f"Error: {problem}", err=True)
+    largest = max(report.sizes.values(), default=0) / 1024
+    summary = (f"{len(report.issues)} issues, {len(report.errors)} errors, "
+               f"{len(report.warnings)} warnings; largest email {largest:.1f} KB")
+    if report.errors or (strict and report.warnings):
+        click.echo(f"Check failed: {summary}", err=True)
+        ctx.exit(1)
+    click.echo(f"OK: {summary}")
+
+
+@cli.command()
+@click.argument("issue")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("_render"), show_default=True, help="Output folder.")
+@click.option("--backend", type=click.Choice(["outbox", "sendsay", "smtp"]), default=None,
+              help="Render the ESP tags of this backend (default: esp.backend).")
+@click.pass_context
+def render(ctx: click.Context, issue: str, out: Path, backend: str | None) -> None:
+    """Render one issue to OUT/<slug>.html, .txt and .eml.
+
+    ISSUE is a file path, a file name or a slug.
+
+    \b
+    Example:
+      publisher render issues/upravlyay-ka-001-kak-ne-stat-zhertvoy-vorov-2.md --out out/
+    """
+    from publisher.load import find_issue
+    from publisher.pipeline import render_to_folder
+
+    project = load(ctx)
+    result = render_to_folder(project, find_issue(project, issue), out, backend=backend)
+    for warning in result.prepared.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    size = result.prepared.email.html_size / 1024
+    click.echo(f"Rendered {result.prepared.issue.key}: {result.html} ({size:.1f} KB), "
+               f"{result.text.name}, {result.eml.name}")
+
+
+# Commands from the other stages register below, one line each.
+def _register() -> None:
+    import importlib
+
+    for module, name in (("publisher.cli_send", "commands"),
+                         ("archive_site.cli", "commands"),
+                         ("publisher.cli_course", "commands")):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        for command in getattr(mod, name):
+            cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:  # pragma: no cover
+    cli(obj={})
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Words readers see, in the newsletter's language (``site.language``).
+
+Templates never hard-code interface words; they use ``t.key``. Russian and English are
+built in; another language falls back to English until its table is added here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+STRINGS: dict[str, dict[str, str]] = {
+    "ru": {
+        "all_issues": "Все выпуски",
+        "web_version": "Открыть в браузере",
+        "unsubscribe": "Отписаться от рассылки",
+        "subscribe": "Подписаться",
+        "newsletters": "Рассылки",
+        "issue_number": "Выпуск №",
+        "lesson_number": "Урок",
+        "previous": "Предыдущий выпуск",
+        "next": "Следующий выпуск",
+        "reason_prefix": "",
+        "contents": "Содержание",
+        "search": "Поиск",
+        "search_placeholder": "Слово из текста выпуска",
+        "search_nothing": "Ничего не найдено",
+        "skip_to_content": "Перейти к содержанию",
+        "menu": "Меню",
+        "page_not_found": "Страница не найдена",
+        "back_home": "На главную",
+        "page": "Страница",
+        "newer": "Новее",
+        "older": "Старше",
+        "feed": "Лента (Atom)",
+        "course": "Курс",
+        "lessons": "Уроки",
+        "issues": "Выпуски",
+    },
+    "en": {
+        "all_issues": "All issues",
+        "web_version": "View in browser",
+        "unsubscribe": "Unsubscribe",
+        "subscribe": "Subscribe",
+        "newsletters": "Newsletters",
+        "issue_number": "Issue #",
+        "lesson_number": "Lesson",
+        "previous": "Previous issue",
+        "next": "Next issue",
+        "reason_prefix": "",
+        "contents": "Contents",
+        "search": "Search",
+        "search_placeholder": "A word from an issue",
+        "search_nothing": "Nothing found",
+        "skip_to_content": "Skip to content",
+        "menu": "Menu",
+        "page_not_found": "Page not found",
+        "back_home": "Home",
+        "page": "Page",
+        "newer": "Newer",
+        "older": "Older",
+        "feed": "Feed (Atom)",
+        "course": "Course",
+        "lessons": "Lessons",
+        "issues": "Issues",
+    },
+}
+
+_MONTHS = {
+    "ru": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+           "сентября", "октября", "ноября", "декабря"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+
+class Strings(dict):
+    """Attribute access for templates (``t.all_issues``); a missing key is an error."""
+
+    def __getattr__(self, key: str) -> str:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"no interface string {key!r}") from None
+
+
+def strings(language: str) -> Strings:
+    base = language.split("-")[0]
+    return Strings({**STRINGS["en"], **STRINGS.get(base, {})})
+
+
+def format_date(date: dt.date, language: str) -> str:
+    """A date as readers write it: ``26 ноября 2026`` / ``26 November 2026``."""
+    base = language.split("-")[0]
+    months = _MONTHS.get(base, _MONTHS["en"])
+    return f"{date.day}\u00a0{months[date.month - 1]} {date.year}"

@@ -1,0 +1,111 @@
+"""The pipeline, top to bottom: load -> render -> inline (prepare), and writing the results.
+
+Each function reads as the list of its stages. Nothing here prints: results are returned and
+problems raised as PublisherError, which the CLI shows as ``path:line: message``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from publisher.config import Project
+from publisher.errors import IssueError, Location, Problem, PublisherError
+from publisher.load import load_issue
+from publisher.message import to_mime
+from publisher.models import Email, Issue
+from publisher.render import RenderedBody, check_images, render_body, render_email
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An issue ready to send: its source, its rendered body and its finished email."""
+
+    issue: Issue
+    body: RenderedBody
+    email: Email
+    warnings: tuple[Problem, ...] = ()
+
+
+def prepare(project: Project, path: Path, *, backend: str | None = None) -> Prepared:
+    """load -> render body -> check images/size -> templates -> inline CSS."""
+    issue = load_issue(path, project)
+    try:
+        body = render_body(issue, project)
+        image_errors, warnings = check_images(issue, body, project)
+        if image_errors:
+            raise IssueError(problems=image_errors)
+        email = render_email(issue, project, backend=backend, body=body)
+    except PublisherError as exc:
+        exc.add_note(f"while rendering {project.relative(path)}")
+        raise
+    size_problem, size_warning = size_check(email, issue, project)
+    if size_problem:
+        raise IssueError(problems=[size_problem])
+    if size_warning:
+        warnings.append(size_warning)
+    return Prepared(issue=issue, body=body, email=email, warnings=tuple(warnings))
+
+
+def size_check(email: Email, issue: Issue,
+               project: Project) -> tuple[Problem | None, Problem | None]:
+    """(error above the budget, warning near Gmail's 102 KB clipping)."""
+    settings = project.settings.email
+    size_kb = email.html_size / 1024
+    where = Location(project.relative(issue.path), 1)
+    if size_kb > settings.size_budget_kb:
+        return Problem(where, f"email HTML is {size_kb:.1f} KB, over the budget of "
+                              f"{settings.size_budget_kb} KB (email.size_budget_kb); Gmail clips "
+                              "at 102 KB: shorten the issue or split it"), None
+    if size_kb > settings.size_warning_kb:
+        return None, Problem(where, f"email HTML is {size_kb:.1f} KB, near Gmail's 102 KB "
+                                    f"clipping limit (warning above {settings.size_warning_kb} KB)")
+    return None, None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so a reader sees the old or the new content, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class RenderOutput:
+    html: Path
+    text: Path
+    eml: Path
+    prepared: Prepared
+
+
+def render_to_folder(project: Project, path: Path, out_dir: Path, *,
+                     backend: str | None = None, date: dt.datetime | None = None) -> RenderOutput:
+    """``publisher render``: write <slug>.html, <slug>.txt and <slug>.eml into ``out_dir``.
+
+    Everything is rendered in memory first, so a failure leaves no partial output.
+    """
+    prepared = prepare(project, path, backend=backend)
+    email = prepared.email
+    slug = prepared.issue.slug
+    series = project.settings.series_by_slug(prepared.issue.series)
+    to_header = f"{series.title} <{series.list_id or series.slug}@list.invalid>" if series else ""
+    mime = to_mime(email, to_header="", date=date)
+    del to_header  # the preview is addressed to nobody; the outbox addresses real copies
+    files = {
+        out_dir / f"{slug}.html": email.html.encode("utf-8"),
+        out_dir / f"{slug}.txt": email.text.encode("utf-8"),
+        out_dir / f"{slug}.eml": mime.as_bytes(),
+    }
+    for target, data in files.items():
+        write_atomic(target, data)
+    html, text, eml = files
+    return RenderOutput(html=html, text=text, eml=eml, prepared=prepared)

@@ -1,0 +1,173 @@
+"""The plain-text alternative, written from the body's document tree (not by stripping tags).
+
+Headings are underlined, numbered lists keep their numbers, bullets become ``•``, links are
+followed by their URL, and tables become one block per row, ``Header: value`` for each cell,
+because a grid of columns cannot survive a plain-text client's proportional font or
+narrow window. Lists inside cells stay lists.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import lxml.html
+from lxml.html import HtmlElement
+
+WIDTH = 72
+_SPACES = re.compile(r"[ \t\r\n]+")
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote",
+           "pre", "hr"}
+
+
+def html_to_text(body_html: str, *, width: int = WIDTH) -> str:
+    """Plain text for a Markdown body fragment."""
+    if not body_html.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(body_html, create_parent="div")
+    blocks = _blocks(root, width)
+    return "\n\n".join(b for b in blocks if b.strip()).strip() + "\n"
+
+
+def _inline(element: HtmlElement) -> str:
+    """Text of an inline run, links written as ``text (url)``."""
+    parts: list[str] = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str):
+            cls = child.get("class", "")
+            if cls == "cell-label":
+                pass
+            elif child.tag == "br":
+                parts.append("\n")
+            elif child.tag == "a":
+                label = _inline(child).strip()
+                href = child.get("href", "")
+                if href and not href.startswith("#") and href != label:
+                    parts.append(f"{label} ({href})" if label else href)
+                else:
+                    parts.append(label)
+            elif child.tag == "img":
+                alt = child.get("alt", "")
+                parts.append(f"[{alt}]" if alt else "")
+            elif child.tag in ("ul", "ol", "table"):
+                pass  # handled as blocks by the caller
+            else:
+                parts.append(_inline(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _clean(text: str) -> str:
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def _wrap(text: str, width: int, first: str = "", rest: str = "") -> str:
+    out = []
+    for index, line in enumerate(_clean(text).split("\n")):
+        prefix = first if index == 0 else rest
+        out.append(textwrap.fill(line, width=width, initial_indent=prefix,
+                                 subsequent_indent=rest, break_long_words=False,
+                                 break_on_hyphens=False) if line else prefix)
+    return "\n".join(out)
+
+
+def _blocks(container: HtmlElement, width: int) -> list[str]:
+    blocks: list[str] = []
+    loose = [container.text or ""]
+
+    def flush() -> None:
+        text = "".join(loose)
+        if text.strip():
+            blocks.append(_wrap(text, width))
+        loose.clear()
+
+    for child in container:
+        if not isinstance(child.tag, str):  # comments
+            loose.append(child.tail or "")
+            continue
+        if child.tag in _BLOCKS:
+            flush()
+            blocks.append(_block(child, width))
+        else:
+            loose.append(_inline_single(child))
+        loose.append(child.tail or "")
+    flush()
+    return blocks
+
+
+def _inline_single(element: HtmlElement) -> str:
+    wrapper = lxml.html.Element("span")
+    copy = lxml.html.fromstring(lxml.html.tostring(element, encoding="unicode"))
+    copy.tail = None
+    wrapper.append(copy)
+    return _inline(wrapper)
+
+
+def _block(element: HtmlElement, width: int) -> str:
+    tag = element.tag
+    if tag in ("h1", "h2"):
+        text = _clean(_inline(element))
+        return f"{text}\n{('=' if tag == 'h1' else '-') * min(len(text), width)}"
+    if tag.startswith("h") and len(tag) == 2:
+        return _clean(_inline(element)).upper() if element.getparent() is not None else ""
+    if tag == "p":
+        return _wrap(_inline(element), width)
+    if tag in ("ul", "ol"):
+        return _list(element, width, indent="")
+    if tag == "blockquote":
+        inner = "\n\n".join(_blocks(element, width - 2))
+        return "\n".join(("> " + line).rstrip() for line in inner.split("\n"))
+    if tag == "pre":
+        return element.text_content().rstrip()
+    if tag == "hr":
+        return "-" * 20
+    if tag == "table":
+        return _table(element, width)
+    return "\n\n".join(_blocks(element, width))
+
+
+def _list(element: HtmlElement, width: int, indent: str) -> str:
+    lines = []
+    number = int(element.get("start", "1") or 1)
+    for item in element.iterchildren("li"):
+        marker = f"{number}. " if element.tag == "ol" else "• "
+        number += 1
+        head = _clean(_inline(item))
+        lines.append(_wrap(head, width, indent + marker, indent + " " * len(marker)))
+        for sub in item:
+            if isinstance(sub.tag, str) and sub.tag in ("ul", "ol"):
+                lines.append(_list(sub, width, indent + " " * len(marker)))
+            elif isinstance(sub.tag, str) and sub.tag == "p" and head == "":
+                lines.append(_wrap(_inline(sub), width, indent + marker, indent + "   "))
+    return "\n".join(lines)
+
+
+def _table(table: HtmlElement, width: int) -> str:
+    headers = [_clean(_inline(th)) for th in table.xpath("./thead/tr/th|./thead/tr/td")]
+    rows = table.xpath("./tbody/tr") or table.xpath("./tr")
+    records = []
+    for row in rows:
+        cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+        lines = []
+        for index, cell in enumerate(cells):
+            label = headers[index] if index < len(headers) else ""
+            texts, lists = _cell_parts(cell, width)
+            if index == 0:  # the first cell names the record: "Этап: 1"
+                lines.append(_wrap(f"{label}: {texts}" if label else texts, width))
+                lines.extend(lists)
+                continue
+            head = f"{label}: {texts}" if label else texts
+            lines.append(_wrap(head.rstrip(), width, "  ", "    "))
+            lines.extend(lists)
+        records.append("\n".join(line for line in lines if line.strip()))
+    return "\n\n".join(records)
+
+
+def _cell_parts(cell: HtmlElement, width: int) -> tuple[str, list[str]]:
+    """A cell's text, with any lists in it (in order) rendered as indented lists."""
+    lists = []
+    for sub in cell:
+        if isinstance(sub.tag, str) and sub.tag in ("ul", "ol"):
+            lists.append(_list(sub, width, "    "))
+    return _clean(_inline(cell)).replace("\n", " "), lists

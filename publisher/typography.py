@@ -1,0 +1,76 @@
+"""Russian typography for text nodes: «ёлочки», em dashes, non-breaking spaces, ellipses.
+
+Email columns are narrow, so a line must never start with a dash or leave a one-letter
+preposition dangling at its end. Rules are applied to text only (never to attributes, code,
+or ESP tags such as ``[% anketa.base.firstName %]``), in document order so a quote that
+opens before a link and closes after it is still paired correctly.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+NBSP = "\u00a0"
+_ESP_TAG = re.compile(r"\[%.*?%\]|\*\|[A-Z0-9_]+\|\*", re.DOTALL)
+# 1-2 letter words (prepositions, conjunctions, particles) glue to the next word
+_SHORT_WORD = re.compile(r"(?<![\w\-])([A-Za-zА-Яа-яЁё]{1,2}|[A-Za-zА-Яа-яЁё]\.)[ \t]+(?=\S)")
+_DASH = re.compile(r"[ \t\u00a0]+(?:-{1,3}|–|—)(?=[ \t\n]|$)")
+_LINE_START_DASH = re.compile(r"^(?:-{2,3}|–)(?=[ \t])")
+_ELLIPSIS = re.compile(r"\.\.\.")
+_DOUBLE_ANGLE = re.compile(r"<<(.+?)>>")
+_OPEN_CONTEXT = set(" \t\n\u00a0([{«„—–-/") | {""}
+
+
+class RussianTypographer:
+    """Stateful across text pieces of one document (quote nesting and previous character)."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.previous = ""
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        pieces = []
+        position = 0
+        for match in _ESP_TAG.finditer(text):
+            pieces.append(self._plain(text[position:match.start()]))
+            pieces.append(match.group(0))
+            self.previous = match.group(0)[-1]
+            position = match.end()
+        pieces.append(self._plain(text[position:]))
+        return "".join(pieces)
+
+    def _plain(self, text: str) -> str:
+        if not text:
+            return text
+        text = _DOUBLE_ANGLE.sub(r"«\1»", text)
+        text = _ELLIPSIS.sub("…", text)
+        text = _DASH.sub(NBSP + "—", text)
+        if self.previous in ("", "\n"):
+            text = _LINE_START_DASH.sub("—", text)
+        text = _SHORT_WORD.sub(lambda m: m.group(1) + NBSP, text)
+        text = "".join(self._quotes(text))
+        self.previous = text[-1]
+        return text
+
+    def _quotes(self, text: str) -> Iterator[str]:
+        previous = self.previous
+        for char in text:
+            if char == "«":
+                self.depth += 1
+            elif char == "»":
+                self.depth = max(0, self.depth - 1)
+            elif char in "\"“”„":
+                opening = previous in _OPEN_CONTEXT or previous.isspace()
+                if char == "„" or (char == "“" and opening):
+                    opening = True
+                if opening:
+                    char = "«" if self.depth == 0 else "„"
+                    self.depth += 1
+                else:
+                    self.depth = max(0, self.depth - 1)
+                    char = "»" if self.depth == 0 else "“"
+            previous = char
+            yield char

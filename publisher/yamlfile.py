@@ -1,0 +1,71 @@
+"""YAML parsing that remembers where every key is, so errors can say ``path:line``.
+
+PyYAML's plain ``safe_load`` forgets positions; here we compose the node tree once,
+record the 1-based line of each key path (``series[0].slug``) and construct values from
+the same tree, so a well-formed value of the wrong kind is still reported at its line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from publisher.errors import PublisherError
+
+
+class LineMap(dict):
+    """Maps a key path (``site.title``, ``series[1].slug``) to its 1-based line."""
+
+    def line(self, key_path: str, default: int | None = None) -> int | None:
+        """Line of ``key_path`` or of its nearest recorded parent."""
+        path = key_path
+        while path:
+            if path in self:
+                return self[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return default
+
+
+def _walk(node: yaml.Node, prefix: str, offset: int, lines: LineMap) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            path = f"{prefix}.{key}" if prefix else key
+            lines.setdefault(path, key_node.start_mark.line + 1 + offset)
+            _walk(value_node, path, offset, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            path = f"{prefix}[{index}]"
+            lines.setdefault(path, item.start_mark.line + 1 + offset)
+            _walk(item, path, offset, lines)
+
+
+def parse_yaml(text: str, path: Path | str, *, line_offset: int = 0,
+               error: type[PublisherError] = PublisherError) -> tuple[Any, LineMap]:
+    """Parse one YAML document; return (data, line map). Raise ``error`` at ``path:line``.
+
+    ``line_offset`` is added to every line: front matter starts after the opening ``---``.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, LineMap()
+        lines = LineMap()
+        _walk(node, "", line_offset, lines)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        what = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            what = f"{exc.problem} ({exc.context})"
+        raise error.at(path, line, f"invalid YAML: {what}") from None
+    except yaml.YAMLError as exc:  # reader errors (bad characters) have no problem_mark
+        raise error.at(path, None, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    return data, lines

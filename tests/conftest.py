@@ -1,0 +1,1 @@
+"""Shared fixtures. Fixture families live in tests/fixtures_*.py and are imported here."""
