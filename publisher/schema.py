@@ -180,9 +180,11 @@ def _join(prefix: str, key: Any) -> str:
     return f"{prefix}.{key}" if prefix else str(key)
 
 
-def documented_keys(cls: type, prefix: str = "") -> list[tuple[str, str]]:
+def documented_keys(cls: type, prefix: str = "",
+                    _seen: tuple[type, ...] = ()) -> list[tuple[str, str]]:
     """Every key path of a settings class with its documentation (for README and tests)."""
     out: list[tuple[str, str]] = []
+    _seen = _seen + (cls,)
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         path = _join(prefix, f.name)
@@ -194,6 +196,6 @@ def documented_keys(cls: type, prefix: str = "") -> list[tuple[str, str]]:
             path += "[]"
         elif typing.get_origin(tp) in (typing.Union, types.UnionType):
             inner = next(a for a in typing.get_args(tp) if a is not type(None))
-        if dataclasses.is_dataclass(inner):
-            out.extend(documented_keys(inner, path))
+        if dataclasses.is_dataclass(inner) and inner not in _seen:  # children: same shape
+            out.extend(documented_keys(inner, path, _seen))
     return out

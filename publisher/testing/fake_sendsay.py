@@ -42,7 +42,7 @@ import json
 import signal
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -50,9 +50,7 @@ from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from publisher.testing.fake_sendsay_account import (
-    Credentials, SendsayAccount, read_credentials,
-)
+from publisher.testing.fake_sendsay_account import SendsayAccount, read_credentials
 from publisher.testing.fake_sendsay_checks import ApiError, bad, missing
 
 ACCOUNT_PREFIX = "/general/api/v100/json/"
@@ -61,7 +59,7 @@ DEFAULT_LOGIN = "x_1693831336455"
 
 
 def mask_secrets(value: Any) -> Any:
-    """A copy of ``value`` with every ``apikey``/``passwd``/``session`` value replaced by ``***``."""
+    """A copy of ``value`` with each ``apikey``/``passwd``/``session`` value replaced by ``***``."""
     if isinstance(value, Mapping):
         return {k: "***" if k in SECRET_KEYS else mask_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -128,6 +126,8 @@ def _json_object(text: str) -> tuple[dict[str, Any] | None, ApiError | None]:
 
 
 # --------------------------------------------------------------------------- fault injection
+# Faults apply only to requests that reach the account address: a REDIRECT passes untouched, so
+# "the next issue.send" means the one that runs, even when the client starts at the bare host.
 
 
 @dataclass
@@ -223,7 +223,8 @@ class FakeSendsay:
             return self
         self._stopping.clear()
         self._server = _Server(self._address, self)
-        self._thread = threading.Thread(target=self._server.serve_forever,
+        # a short poll interval makes stop() take milliseconds instead of half a second
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,),
                                         name="fake-sendsay", daemon=True)
         self._thread.start()
         return self
@@ -275,7 +276,7 @@ class FakeSendsay:
             return json.loads(json.dumps(self._log))
 
     def executed_sends(self) -> list[dict[str, Any]]:
-        """Log lines of ``issue.send`` calls that were executed (outcome ``ok``), batches included."""
+        """Log lines of executed ``issue.send`` calls (outcome ``ok``), batch members included."""
         return [e for e in self.requests if e["action"] == "issue.send" and e["outcome"] == "ok"]
 
     def clear_requests(self) -> None:
@@ -294,7 +295,7 @@ class FakeSendsay:
         self.account.script_track(track_id, statuses)
 
     def drop_connection_after_send(self, count: int = 1) -> None:
-        """Execute the next ``count`` ``issue.send`` (logged ``ok``), then close without answering."""
+        """Execute the next ``count`` ``issue.send`` (logged ``ok``), then hang up, unanswered."""
         self._add_fault(Fault("drop", count, action="issue.send"))
 
     def answer_server_error(self, count: int = 1, *, status: int = 502,
@@ -352,18 +353,19 @@ class FakeSendsay:
         }
 
         if handler.command != "POST":
-            answer = ApiError("error/request/bad_param", "method").answer()
+            answer = bad("method").answer()
             self._finish(handler, entry, answer, "error", started, wire, status=405)
             return
         if not self._serves(url.path, wire):
             answer = {"REDIRECT": ACCOUNT_PREFIX + self.login}
             self._finish(handler, entry, answer, "redirect", started, wire)
             return
-        if wire.error is not None:
-            self._finish(handler, entry, wire.error.answer(), "error", started, wire)
+        request = wire.request
+        if request is None:
+            error = wire.error or ApiError("error/request/bad_json", "request")
+            self._finish(handler, entry, error.answer(), "error", started, wire)
             return
 
-        assert wire.request is not None  # parse_body returns a request or an error
         sends_ok = 0
 
         def log_inner(inner: dict[str, Any], answer: dict[str, Any]) -> None:
@@ -374,11 +376,11 @@ class FakeSendsay:
                           "action": inner.get("action"), "request": mask_secrets(inner),
                           "outcome": outcome, "answer": mask_secrets(answer)})
 
-        answer = self.account.execute(wire.request, credentials, log_inner)
+        answer = self.account.execute(request, credentials, log_inner)
         outcome = "error" if "errors" in answer else "ok"
         sends_ok += entry["action"] == "issue.send" and outcome == "ok"
         actions = [entry["action"]] + [
-            r.get("action") for r in wire.request.get("do") or [] if isinstance(r, dict)]
+            r.get("action") for r in request.get("do") or [] if isinstance(r, dict)]
         fault = self._take_fault(actions, sent=sends_ok > 0)
         self._finish(handler, entry, answer, outcome, started, wire, fault=fault)
 
@@ -446,11 +448,6 @@ def read_log(path: Path | str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def iter_sends(entries: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """The executed ``issue.send`` lines of a parsed log (what :meth:`executed_sends` returns)."""
-    return (e for e in entries if e["action"] == "issue.send" and e["outcome"] == "ok")
-
-
 # --------------------------------------------------------------------------- command line
 
 
@@ -484,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     def stop_on_signal(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    # Both explicitly: a process started in the background inherits SIGINT as ignored.
+    signal.signal(signal.SIGINT, stop_on_signal)
     signal.signal(signal.SIGTERM, stop_on_signal)
     fake = FakeSendsay(login=args.login, apikey=args.apikey, password=args.password,
                        sublogin=args.sublogin, groups=dict(args.group) or None,
