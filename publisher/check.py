@@ -16,7 +16,7 @@ from publisher.errors import Location, Problem, PublisherError
 from publisher.load import issue_files, load_issue, _duplicates
 from publisher.models import Issue
 from publisher.pipeline import size_check
-from publisher.render import check_images, render_body, render_email
+from publisher.render import check_body, render_body, render_email
 
 PREHEADER_MIN, PREHEADER_MAX = 40, 130
 
@@ -67,7 +67,7 @@ def check_project(project: Project, *, render: bool = True) -> CheckReport:
 def _render_checks(project: Project, issue: Issue, report: CheckReport) -> None:
     try:
         body = render_body(issue, project)
-        errors, warnings = check_images(issue, body, project)
+        errors, warnings = check_body(issue, body, project)
         report.errors.extend(errors)
         report.warnings.extend(warnings)
         email = render_email(issue, project, body=body)

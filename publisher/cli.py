@@ -170,6 +170,7 @@ def _register() -> None:
 
     for module, name in (("publisher.cli_send", "commands"),
                          ("archive_site.cli", "commands"),
+                         ("archive_site.cli_serve", "commands"),
                          ("publisher.cli_course", "commands")):
         try:
             mod = importlib.import_module(module)

@@ -100,15 +100,46 @@ class SenderSettings:
                                                    _email_or_empty))
 
 
+_HHMM_RE = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|24:00")
+
+
+def _hhmm(value: str) -> str | None:
+    if _HHMM_RE.fullmatch(value):
+        return None
+    return f"must be a time of day HH:MM (00:00 to 24:00), got {value!r}"
+
+
+def _timezone_or_empty(value: str) -> str | None:
+    return _timezone(value) if value else None
+
+
 @dataclass(frozen=True)
 class CourseSettings:
-    """Delivery rules of a course (series with ``kind: course``)."""
+    """Delivery rules of a course (series with ``kind: course``).
+
+    Lessons go out only inside the window: on ``window_days``, from ``window_start`` up to
+    (not including) ``window_end``, in the subscriber's own time zone when the roster has one,
+    else in ``timezone``. A window with start after end runs over midnight (22:00 to 06:00).
+    """
 
     window_days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = field(
         default=("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-        metadata=doc("Weekdays on which lessons may be sent."))
-    window_start: str = field(default="00:00", metadata=doc("Earliest local time of a lesson, HH:MM."))
-    window_end: str = field(default="23:59", metadata=doc("Latest local time of a lesson, HH:MM."))
+        metadata=doc("Weekdays on which lessons may be sent, e.g. [mon, tue, wed, thu, fri]."))
+    window_start: str = field(default="00:00", metadata=doc(
+        "Earliest local time of a lesson, HH:MM.", _hhmm))
+    window_end: str = field(default="24:00", metadata=doc(
+        "Local time by which a lesson must have gone, HH:MM (exclusive; 24:00 = midnight).",
+        _hhmm))
+    timezone: str = field(default="", metadata=doc(
+        "IANA time zone of the window for subscribers without their own; empty: "
+        "site.timezone.", _timezone_or_empty))
+    delivery: Literal["local", "sendsay"] = field(default="local", metadata=doc(
+        "'local': `course run` sends lessons to the roster kept in the folder; 'sendsay': a "
+        "Sendsay workflow sends the drafts uploaded by `course sync`, and `course enroll` "
+        "starts subscribers on it."))
+    sequence_id: str = field(default="", metadata=doc(
+        "Id of the Sendsay workflow (sequence) that `course enroll` starts when delivery is "
+        "'sendsay'."))
 
 
 @dataclass(frozen=True)
@@ -124,7 +155,7 @@ class SeriesSettings:
     kind: Literal["newsletter", "course"] = field(default="newsletter", metadata=doc(
         "'newsletter' (every issue to the whole list) or 'course' (lessons per subscriber)."))
     course: CourseSettings = field(default_factory=CourseSettings, metadata=doc(
-        "Sending window of a course."))
+        "Courses only: sending window and how lessons are delivered (see docs/courses.md)."))
 
 
 @dataclass(frozen=True)
@@ -196,6 +227,15 @@ class SendsaySettings:
     api_url: str = field(default="https://api.sendsay.ru/", metadata=doc(
         "API address; SENDSAY_API_URL overrides.", _url))
     relink: bool = field(default=True, metadata=doc("Let Sendsay count clicks."))
+    timeout: float = field(default=30.0, metadata=doc(
+        "Seconds to wait for one API answer; a send whose answer times out is never repeated "
+        "but looked up in Sendsay on the next run.", _positive))
+    poll_interval: float = field(default=3.0, metadata=doc(
+        "Seconds before the first track.get poll after a send; the delay then grows.",
+        _positive))
+    poll_timeout: float = field(default=900.0, metadata=doc(
+        "Stop following a running track after this many seconds (the send stays recorded; "
+        "`publisher status` shows how it ended).", _positive))
 
 
 @dataclass(frozen=True)
@@ -207,6 +247,8 @@ class SmtpSettings:
     security: Literal["starttls", "tls", "none"] = field(default="starttls", metadata=doc(
         "Transport security."))
     rate: float = field(default=0, metadata=doc("Messages per second at most; 0: unlimited."))
+    timeout: float = field(default=30.0, metadata=doc(
+        "Seconds to wait for the server on each step.", _positive))
     subscribers: str = field(default="subscribers/{series}.csv", metadata=doc(
         "CSV of subscribers (email,name); '{series}' is replaced by the series slug."))
 

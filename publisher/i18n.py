@@ -35,6 +35,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "course": "Курс",
         "lessons": "Уроки",
         "issues": "Выпуски",
+        "search_found": "Найдено выпусков:",
+        "search_needs_js": "Поиск работает в браузере с включённым JavaScript.",
+        "redirect": "Выпуск переехал по новому адресу",
     },
     "en": {
         "all_issues": "All issues",
@@ -62,6 +65,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "course": "Course",
         "lessons": "Lessons",
         "issues": "Issues",
+        "search_found": "Issues found:",
+        "search_needs_js": "Search needs JavaScript in your browser.",
+        "redirect": "This issue has moved to a new address",
     },
 }
 

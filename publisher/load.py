@@ -220,10 +220,15 @@ def find_issue(project: Project, ref: str) -> Path:
     for path in (candidate, project.root / candidate):
         if path.is_file():
             return path
-    for path in issue_files(project):
-        if ref in (path.stem, path.name) or str(path).endswith(ref):
+    files = issue_files(project)
+    for path in files:
+        if ref in (path.stem, path.name) or path.as_posix().endswith("/" + ref.lstrip("/")):
             return path
-    for issue in load_issues(project):
+    for path in files:
+        try:  # a broken file elsewhere must not stop the author rendering this one
+            issue = load_issue(path, project)
+        except IssueError:
+            continue
         if ref in (issue.slug, issue.key):
             return issue.path
     raise IssueError.at(ref, None, "no such issue file, slug or series/slug in "

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 
 from markdown import Markdown
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
@@ -175,6 +176,14 @@ class TypographyProcessor(Treeprocessor):
             element.tail = self.typographer(element.tail)
 
 
+class GenericTagProcessor(InlineProcessor):
+    """Keep publisher's ``*|NAME|*`` tags as text: Markdown would read their stars as emphasis
+    (``<em>|NAME|</em>``) and the SMTP/outbox backends could no longer fill them."""
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:  # noqa: N802
+        return m.group(0), m.start(0), m.end(0)
+
+
 class NewsletterExtension(Extension):
     """Registers the processors; ``context`` is replaced before each conversion."""
 
@@ -185,6 +194,10 @@ class NewsletterExtension(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Markdown's API name)
         # cell lists must split raw cell text before inline patterns stash the <br> tags (20)
+        # after links (160), so a tag inside a link's URL stays part of the link; before
+        # the emphasis patterns (70 and below), which would eat the stars
+        md.inlinePatterns.register(GenericTagProcessor(r"\*\|[A-Z0-9_]+\|\*", md),
+                                   "generic_tags", 75)
         md.treeprocessors.register(CellListProcessor(md), "cell_lists", 25)
         md.treeprocessors.register(ImageProcessor(md, self), "newsletter_images", 8)
         md.treeprocessors.register(CellLabelProcessor(md), "cell_labels", 7)

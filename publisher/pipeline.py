@@ -17,7 +17,7 @@ from publisher.errors import IssueError, Location, Problem, PublisherError
 from publisher.load import load_issue
 from publisher.message import to_mime
 from publisher.models import Email, Issue
-from publisher.render import RenderedBody, check_images, render_body, render_email
+from publisher.render import RenderedBody, check_body, render_body, render_email
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,13 @@ class Prepared:
 
 
 def prepare(project: Project, path: Path, *, backend: str | None = None) -> Prepared:
-    """load -> render body -> check images/size -> templates -> inline CSS."""
+    """load -> render body -> check body (tables, images) -> templates -> inline CSS -> size."""
     issue = load_issue(path, project)
     try:
         body = render_body(issue, project)
-        image_errors, warnings = check_images(issue, body, project)
-        if image_errors:
-            raise IssueError(problems=image_errors)
+        body_errors, warnings = check_body(issue, body, project)
+        if body_errors:
+            raise IssueError(problems=body_errors)
         email = render_email(issue, project, backend=backend, body=body)
     except PublisherError as exc:
         exc.add_note(f"while rendering {project.relative(path)}")
@@ -73,10 +73,44 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        # mkstemp creates 0600; give the file the mode a plain open() would (umask applies)
+        os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def write_all(files: dict[Path, bytes]) -> None:
+    """Write several files all or nothing: each is staged beside its target before any is
+    put in place, so a full disk or a bad folder leaves the old files (or none), not half
+    a set. An OS failure becomes a one-line PublisherError naming the file."""
+    staged: list[tuple[Path, Path]] = []
+    target: Path | None = None
+    try:
+        for target, data in files.items():
+            if target.is_dir():
+                raise IsADirectoryError(21, "a folder is in the way", str(target))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            staged.append((Path(temp), target))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(temp, 0o666 & ~_umask())
+        for temp, target in staged:
+            os.replace(temp, target)
+    except OSError as exc:
+        raise PublisherError.at(exc.filename or target, None,
+                                f"cannot write output: {exc.strerror or exc}") from exc
+    finally:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 @dataclass(frozen=True)
@@ -105,7 +139,6 @@ def render_to_folder(project: Project, path: Path, out_dir: Path, *,
         out_dir / f"{slug}.txt": email.text.encode("utf-8"),
         out_dir / f"{slug}.eml": mime.as_bytes(),
     }
-    for target, data in files.items():
-        write_atomic(target, data)
+    write_all(files)
     html, text, eml = files
     return RenderOutput(html=html, text=text, eml=eml, prepared=prepared)

@@ -14,8 +14,11 @@ import textwrap
 import lxml.html
 from lxml.html import HtmlElement
 
+from publisher.merge_tags import TAG_RE
+
 WIDTH = 72
 _SPACES = re.compile(r"[ \t\r\n]+")
+_GLUE = "\x00"  # stands for a space inside an ESP tag while wrapping: tags must not be split
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote",
            "pre", "hr"}
 
@@ -30,8 +33,12 @@ def html_to_text(body_html: str, *, width: int = WIDTH) -> str:
 
 
 def _inline(element: HtmlElement) -> str:
-    """Text of an inline run, links written as ``text (url)``."""
-    parts: list[str] = [element.text or ""]
+    """Text of an inline run, links written as ``text (url)``.
+
+    Newlines in the source text are soft breaks (Markdown joins the lines), so they become
+    spaces; only ``<br>`` makes a line break.
+    """
+    parts: list[str] = [_soft(element.text)]
     for child in element:
         if isinstance(child.tag, str):
             cls = child.get("class", "")
@@ -53,8 +60,12 @@ def _inline(element: HtmlElement) -> str:
                 pass  # handled as blocks by the caller
             else:
                 parts.append(_inline(child))
-        parts.append(child.tail or "")
+        parts.append(_soft(child.tail))
     return "".join(parts)
+
+
+def _soft(text: str | None) -> str:
+    return (text or "").replace("\r", " ").replace("\n", " ")
 
 
 def _clean(text: str) -> str:
@@ -63,18 +74,23 @@ def _clean(text: str) -> str:
 
 
 def _wrap(text: str, width: int, first: str = "", rest: str = "") -> str:
+    """Fill lines to ``width``; an ESP tag (``[% param.url_unsub %]``) is never broken."""
+    glued = TAG_RE.sub(lambda m: m.group(0).replace(" ", _GLUE), _clean(text))
     out = []
-    for index, line in enumerate(_clean(text).split("\n")):
+    for index, line in enumerate(glued.split("\n")):
         prefix = first if index == 0 else rest
+        if len(prefix) + len(line) <= width:  # fits: skip textwrap, the slow part of this module
+            out.append(prefix + line)
+            continue
         out.append(textwrap.fill(line, width=width, initial_indent=prefix,
                                  subsequent_indent=rest, break_long_words=False,
-                                 break_on_hyphens=False) if line else prefix)
-    return "\n".join(out)
+                                 break_on_hyphens=False))
+    return "\n".join(out).replace(_GLUE, " ")
 
 
 def _blocks(container: HtmlElement, width: int) -> list[str]:
     blocks: list[str] = []
-    loose = [container.text or ""]
+    loose = [_soft(container.text)]
 
     def flush() -> None:
         text = "".join(loose)
@@ -84,14 +100,14 @@ def _blocks(container: HtmlElement, width: int) -> list[str]:
 
     for child in container:
         if not isinstance(child.tag, str):  # comments
-            loose.append(child.tail or "")
+            loose.append(_soft(child.tail))
             continue
         if child.tag in _BLOCKS:
             flush()
             blocks.append(_block(child, width))
         else:
             loose.append(_inline_single(child))
-        loose.append(child.tail or "")
+        loose.append(_soft(child.tail))
     flush()
     return blocks
 

@@ -87,7 +87,13 @@ def _environment(dirs: tuple[str, ...]) -> jinja2.Environment:
 
 
 def environment(project: Project) -> jinja2.Environment:
-    return _environment(tuple(str(d) for d in template_dirs(project)))
+    return _environment(_template_dirs_key(project))
+
+
+@lru_cache(maxsize=8)
+def _template_dirs_key(project: Project) -> tuple[str, ...]:
+    # template_dirs() resolves paths (file-system calls); once per project is enough
+    return tuple(str(d) for d in template_dirs(project))
 
 
 def render_template(project: Project, name: str, context: dict[str, Any]) -> str:
@@ -96,19 +102,21 @@ def render_template(project: Project, name: str, context: dict[str, Any]) -> str
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError.at(_template_path(env, exc.name or name, exc.filename), exc.lineno,
-                               f"template syntax error: {exc.message}") from None
+        raise TemplateError.at(_template_path(project, exc.filename or exc.name or name),
+                               exc.lineno, f"template syntax error: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
         raise TemplateError.at(project.relative(project.templates_dir / name), None,
                                f"template {exc.name!r} not found in "
                                f"{', '.join(str(d) for d in template_dirs(project))}") from None
     except jinja2.TemplateError as exc:
         path, line = _template_frame(exc)
-        raise TemplateError.at(path or name, line, f"template error: {exc}") from None
+        raise TemplateError.at(_template_path(project, path or name), line,
+                               f"template error: {exc}") from None
 
 
-def _template_path(env: jinja2.Environment, name: str, filename: str | None) -> str:
-    return filename or name
+def _template_path(project: Project, filename: str) -> Path:
+    """A template's file as the author knows it: relative to the newsletter folder."""
+    return project.relative(Path(filename))
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
@@ -129,6 +137,11 @@ def _library_html(project: Project) -> str:
     return html
 
 
+@lru_cache(maxsize=8)
+def _library_text(project: Project) -> str:
+    return html_to_text(_library_html(project)).strip()
+
+
 def common_context(project: Project) -> dict[str, Any]:
     """What every email and archive page shows: site, menu, newsletters, library, footer."""
     settings = project.settings
@@ -139,7 +152,7 @@ def common_context(project: Project) -> dict[str, Any]:
         "all_series": settings.series,
         "library": settings.library,
         "library_html": Markup(_library_html(project)),
-        "library_text": html_to_text(_library_html(project)).strip(),
+        "library_text": _library_text(project),
         "footer": settings.footer,
         "lang": settings.site.language,
         "t": strings(settings.site.language),
@@ -238,12 +251,16 @@ def render_email(issue: Issue, project: Project, *, backend: str | None = None,
     )
 
 
-def check_images(issue: Issue, body: RenderedBody, project: Project) -> tuple[list, list]:
-    """(errors, warnings) about the issue's images: missing files, missing alt text."""
+def check_body(issue: Issue, body: RenderedBody, project: Project) -> tuple[list, list]:
+    """(errors, warnings) about the body: table rows that lose cells, missing images,
+    images without alt text."""
     from publisher.errors import Location, Problem
+    from publisher.markdown_lint import lint_markdown
 
-    errors, warnings = [], []
     where = project.relative(issue.path)
+    errors = [Problem(Location(where, line), message)
+              for line, message in lint_markdown(issue.body, issue.body_line)]
+    warnings = []
     for image in body.images:
         location = Location(where, image.line)
         if image.local_path is not None and not image.local_path.is_file():
@@ -255,4 +272,4 @@ def check_images(issue: Issue, body: RenderedBody, project: Project) -> tuple[li
 
 
 __all__ = ["RenderedBody", "render_body", "render_email", "markdown_to_html", "render_template",
-           "environment", "common_context", "check_images", "IssueError"]
+           "environment", "common_context", "check_body", "IssueError"]

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import yaml
 
-from publisher.config import CONFIG_NAME, Project
+from publisher.config import CONFIG_NAME, Project, build_settings
 from publisher.errors import ConfigError, IssueError
 from publisher.load import issue_files, load_issue
 from publisher.render import PACKAGE_TEMPLATES
 from publisher.slug import slugify
+from publisher.yamlfile import LineMap
 
 _FIRST_BODY = {
     "ru": "Здравствуйте!\n\nЭто первый выпуск. Напишите здесь текст в Markdown: **жирный**, "
@@ -26,6 +27,10 @@ _FIRST_BODY = {
     "en": "Hello!\n\nThis is the first issue. Write it in Markdown: **bold**, *italic*, "
           "[links](https://example.org), lists and tables.\n\n"
           "| What | Why |\n|------|-----|\n| A table | - a list item<br>- another item |\n",
+}
+_FIRST_PREHEADER = {  # 40-130 characters, so a fresh folder passes `check --strict`
+    "ru": "Первый выпуск: как писать текст, списки и таблицы в Markdown",
+    "en": "The first issue: how to write text, lists and tables in Markdown",
 }
 _NEW_BODY = {"ru": "Здравствуйте!\n\n", "en": "Hello!\n\n"}
 
@@ -78,6 +83,8 @@ def init_project(root: Path, *, title: str, language: str = "ru",
     config = root / CONFIG_NAME
     if config.exists():
         raise ConfigError.at(config, None, "already exists; init does not overwrite a folder")
+    if not base_url.endswith("/"):  # links are built by appending to it
+        base_url += "/"
     slug = slugify(title)[:40].strip("-") or "newsletter"
     settings = {
         "site": {"title": title, "base_url": base_url, "language": language,
@@ -96,6 +103,21 @@ def init_project(root: Path, *, title: str, language: str = "ru",
         },
         "esp": {"backend": "outbox"},
     }
+    # validate before writing anything: a folder that fails `check` is not "out of the box"
+    try:
+        build_settings(settings, config, LineMap())
+    except ConfigError as exc:
+        raise ConfigError(problems=exc.problems,
+                          hint="Nothing was written; fix the option values of `init`.") from None
+    try:
+        return _write_scaffold(root, config, settings, slug, language)
+    except OSError as exc:
+        raise ConfigError.at(exc.filename or root, None,
+                             f"cannot create the folder: {exc.strerror or exc}") from None
+
+
+def _write_scaffold(root: Path, config: Path, settings: dict, slug: str,
+                    language: str) -> list[Path]:
     root.mkdir(parents=True, exist_ok=True)
     written = [config]
     config.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False),
@@ -104,7 +126,8 @@ def init_project(root: Path, *, title: str, language: str = "ru",
     issue.parent.mkdir(parents=True, exist_ok=True)
     fields = {"title": "Первый выпуск" if language == "ru" else "First issue",
               "date": dt.date.today().isoformat(), "series": slug, "number": 1,
-              "slug": "first", "preheader": "", "status": "draft", "tags": []}
+              "slug": "first", "preheader": _FIRST_PREHEADER.get(language, _FIRST_PREHEADER["en"]),
+              "status": "draft", "tags": []}
     body = _FIRST_BODY.get(language, _FIRST_BODY["en"])
     issue.write_text(_front_matter(fields).replace("date: '", "date: ")
                      .replace("'\nseries", "\nseries") + body, encoding="utf-8")

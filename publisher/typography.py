@@ -19,6 +19,9 @@ _DASH = re.compile(r"[ \t\u00a0]+(?:-{1,3}|–|—)(?=[ \t\n]|$)")
 _LINE_START_DASH = re.compile(r"^(?:-{2,3}|–)(?=[ \t])")
 _ELLIPSIS = re.compile(r"\.\.\.")
 _DOUBLE_ANGLE = re.compile(r"<<(.+?)>>")
+_ANY_QUOTE = re.compile("[«»\"“”„]")
+_HIDDEN = 0xE000  # start of Unicode's private use area
+_HIDDEN_RE = re.compile("[\ue000-\uf8ff]")
 _OPEN_CONTEXT = set(" \t\n\u00a0([{«„—–-/") | {""}
 
 
@@ -32,26 +35,33 @@ class RussianTypographer:
     def __call__(self, text: str) -> str:
         if not text:
             return text
-        pieces = []
-        position = 0
-        for match in _ESP_TAG.finditer(text):
-            pieces.append(self._plain(text[position:match.start()]))
-            pieces.append(match.group(0))
-            self.previous = match.group(0)[-1]
-            position = match.end()
-        pieces.append(self._plain(text[position:]))
-        return "".join(pieces)
+        # each ESP tag stands in as one private-use character while the rules run, so it is
+        # never changed itself yet still counts as a word ("и [% name %]" glues like "и Анна")
+        tags: list[str] = []
+
+        def hide(match: re.Match[str]) -> str:
+            tags.append(match.group(0))
+            return chr(_HIDDEN + len(tags) - 1)
+
+        typeset = self._plain(_ESP_TAG.sub(hide, text))
+        if not tags:
+            return typeset
+        return _HIDDEN_RE.sub(lambda m: tags[ord(m.group(0)) - _HIDDEN]
+                              if ord(m.group(0)) - _HIDDEN < len(tags) else m.group(0), typeset)
 
     def _plain(self, text: str) -> str:
-        if not text:
+        if not text or text.isspace():  # most text nodes between tags: no rule applies
+            if text:
+                self.previous = text[-1]
             return text
         text = _DOUBLE_ANGLE.sub(r"«\1»", text)
         text = _ELLIPSIS.sub("…", text)
         text = _DASH.sub(NBSP + "—", text)
         if self.previous in ("", "\n"):
             text = _LINE_START_DASH.sub("—", text)
-        text = _SHORT_WORD.sub(lambda m: m.group(1) + NBSP, text)
-        text = "".join(self._quotes(text))
+        text = _SHORT_WORD.sub("\\1" + NBSP, text)
+        if _ANY_QUOTE.search(text):  # the character loop is the slow part; most text skips it
+            text = "".join(self._quotes(text))
         self.previous = text[-1]
         return text
 

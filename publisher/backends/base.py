@@ -6,27 +6,88 @@ connection (SMTP) or a session (Sendsay) is opened once and reused for a whole r
 
 A backend never hides a failure: it raises :class:`~publisher.errors.SendError` saying
 whether the call provably did not execute (``retryable``) or may have (``ambiguous``).
-The never-twice bookkeeping is the ledger's job (pipeline.publish), not the backend's.
+The never-twice bookkeeping is the ledger's job (``publisher.sending``), not the backend's;
+a backend that delivers recipient by recipient reports each one to the :class:`Journal` it
+is given, so an interrupted run can resume with only the recipients not yet sent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
 
-from publisher.models import Audience, Email, SendReceipt
+from publisher.errors import ConfigError
+from publisher.models import Audience, Email, Recipient, SendReceipt
+
+
+class Journal(Protocol):
+    """Per-recipient progress of one send (the ledger's delivery log implements it).
+
+    ``start`` must be durable before the message is handed to the transport, ``done`` is
+    called right after the transport accepted (``error`` None) or refused it.
+    """
+
+    def start(self, recipient: Recipient) -> None: ...
+
+    def done(self, recipient: Recipient, error: str | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the ESP finally did with an accepted send (Sendsay: the track's last status)."""
+
+    outcome: str  # ok | failed | scheduled | moderation | running | unknown
+    status: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The answer to "did that interrupted send go out?": ``sent``, ``absent`` or ``unknown``."""
+
+    state: str
+    ref: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What the ESP says about a past send, for ``publisher status``."""
+
+    delivery: Delivery | None = None
+    #: (label, value) rows in funnel order, e.g. ("recipients", 120), ("delivered", 118)
+    numbers: tuple[tuple[str, int], ...] = ()
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class BaseBackend:
-    """Base class: ``open()``/``close()``/``with backend:`` and ``send()``."""
+    """Base class: ``open()``/``close()``/``with backend:``, ``send()`` and optional extras.
+
+    Subclasses list their constructor options in ``defaults`` (name -> default value);
+    an unknown option is an error naming the allowed ones.
+    """
 
     #: registry name, e.g. "outbox"
-    name: str = "base"
+    name: ClassVar[str] = "base"
     #: whether the backend delivers to an ESP-held list by id (``Audience(kind="list")``)
-    supports_lists: bool = False
+    supports_lists: ClassVar[bool] = False
+    #: whether ``send(..., at=...)`` can schedule
+    supports_scheduling: ClassVar[bool] = False
+    #: whether it delivers one recipient at a time (and reports to a Journal)
+    per_recipient: ClassVar[bool] = False
+    #: options accepted by the constructor, with their defaults
+    defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, **options: Any) -> None:
-        self.options = options
+        unknown = sorted(set(options) - set(self.defaults))
+        if unknown:
+            allowed = ", ".join(sorted(self.defaults)) or "none"
+            raise ConfigError(f"backend {self.name!r}: unknown option(s) {', '.join(unknown)} "
+                              f"(allowed: {allowed})")
+        self.options: dict[str, Any] = {**self.defaults, **options}
 
     def open(self) -> None:
         """Acquire connections/sessions. Safe to call twice."""
@@ -41,7 +102,27 @@ class BaseBackend:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def send(self, email: Email, audience: Audience, *,
-             at: dt.datetime | None = None) -> SendReceipt:
+    def check(self, email: Email, audience: Audience) -> None:
+        """Verify, before anything is recorded, that a send can work (credentials, list ids).
+
+        Raises SendError/ConfigError; the default checks nothing.
+        """
+
+    def send(self, email: Email, audience: Audience, *, at: dt.datetime | None = None,
+             journal: Journal | None = None) -> SendReceipt:
         """Hand ``email`` to the transport for ``audience``; ``at`` schedules it (aware time)."""
         raise NotImplementedError
+
+    def wait(self, receipt: SendReceipt,
+             on_progress: Callable[[Delivery], None] | None = None) -> Delivery | None:
+        """Follow an accepted send to its final state; None when there is nothing to follow."""
+        return None
+
+    def reconcile(self, issue_key: str, audience: Audience, since: dt.datetime,
+                  ref: str = "") -> Reconciliation:
+        """Find out whether an attempt with no recorded outcome reached the transport."""
+        return Reconciliation("unknown", note=f"the {self.name} backend cannot look sends up")
+
+    def status(self, issue_key: str, ref: str) -> StatusReport | None:
+        """The ESP's view of a past send (delivery state, numbers); None: nothing to ask."""
+        return None

@@ -1,0 +1,304 @@
+"""``build()``: the archive site from the issues, top to bottom.
+
+collect -> render bodies (cache) -> issue pages -> series pages -> index (+pagination)
+-> feeds -> sitemap/robots/404 -> search index -> assets -> atomic swap.
+
+Nothing is written into the output folder before every page has rendered (write.py), so a
+build that fails on a bad issue or template reports ``path:line`` problems and leaves the
+previous site as it was. Every page is planned with a key of its inputs; a page whose key
+did not change since the last build is neither rendered nor written (pages.py), and a body
+whose Markdown did not change is never converted again (cache.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import markdown
+
+import archive_site
+import publisher
+from archive_site import feed, pages, search
+from archive_site.bodies import render_bodies
+from archive_site.cache import Cache, default_cache_dir, sha, site_name
+from archive_site.collect import Entry, body_fingerprint, collect, save_slug_map
+from archive_site.pages import Card, Planned, Site
+from archive_site.render_pages import render_planned
+from archive_site.workers import Workers
+from archive_site.write import Staging, interrupted
+from publisher.config import Project
+from publisher.errors import ConfigError
+from publisher.render import environment, template_dirs
+
+#: progress(stage, done, total): called while a long stage runs
+Progress = Callable[[str, int, int], None]
+
+_HERE = Path(__file__).resolve().parent
+_PUBLISHER = Path(publisher.__file__).resolve().parent
+#: source files whose code shapes a body's HTML and search stems
+_BODY_CODE = (_PUBLISHER / "render.py", _PUBLISHER / "markdown_ext.py",
+              _PUBLISHER / "typography.py", _PUBLISHER / "plaintext.py", _HERE / "search.py",
+              _HERE / "bodies.py")
+#: source files whose code shapes the pages around the bodies
+_SITE_CODE = (_HERE / "pages.py", _HERE / "feed.py", _HERE / "build.py",
+              _PUBLISHER / "i18n.py", _PUBLISHER / "urls.py")
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did: ``publisher build`` prints :attr:`summary`."""
+
+    out_dir: Path
+    issues: int  # issues on the site
+    pages_written: int  # files written (changed bytes)
+    pages_skipped: int  # files left as they were
+    bodies_rendered: int  # Markdown conversions (cache misses)
+    removed: int  # files deleted because nothing produces them any more
+    seconds: float
+    full: bool  # True when the whole folder was replaced
+
+    @property
+    def summary(self) -> str:
+        return (f"Built {self.out_dir}: {self.issues} issues, {self.pages_written} files "
+                f"written, {self.pages_skipped} unchanged, {self.bodies_rendered} rendered "
+                f"in {self.seconds:.2f} s")
+
+
+def build(project: Project, out_dir: Path, *, progress: Progress | None = None,
+          incremental: bool = True, cache_dir: Path | None = None,
+          jobs: int | None = None) -> BuildReport:
+    """Build (or update) the archive site in ``out_dir``; raise PublisherError on bad input."""
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    _check_series_slugs(project)
+    cache_dir = cache_dir or default_cache_dir(project)
+    _prepare_templates(project, cache_dir)
+    body_fp = body_fingerprint(project, _files_hash(_BODY_CODE) + markdown.__version__)
+    with Cache(cache_dir) as cache:
+        with Workers(project, jobs) as workers:
+            # collect: parse only new or edited files; every problem is reported at once
+            collection = collect(project, cache, fingerprint=body_fp, mapper=workers.map)
+            cache.put_files(collection.dirty, list(collection.gone))
+            entries = list(collection.entries)
+            # render bodies the cache lacks (both cores when there are many)
+            rendered = render_bodies(collection.entries, cache, workers.map, progress)
+
+        site_key = site_name(project, out_dir)
+        previous = cache.outputs(site_key)
+        full = not incremental or not previous or not out_dir.is_dir() or interrupted(out_dir)
+        staging = Staging(out_dir, previous, full=full)
+        try:
+            site = Site(project, _site_fingerprint(project), asset_version=_static_version(
+                project))
+            cards = {e.rel: site.card(e) for e in entries}
+            counts = _Counts()
+            by_series = {s.slug: pages.series_order([e for e in entries
+                                                     if e.issue.series == s.slug])
+                         for s in project.settings.series}
+            # issue pages first: redirects must know which URLs real pages hold
+            planned: list[Planned] = []
+            for series in project.settings.series:
+                planned += pages.issue_pages(site, series, by_series[series.slug], cards, cache)
+            taken = {p.path for p in planned}
+            for entry in entries:
+                planned += pages.redirect_pages(site, entry, taken)
+            for series in project.settings.series:
+                planned.append(pages.series_page(site, series, by_series[series.slug], cards))
+            planned += pages.index_pages(site, [cards[e.rel] for e in entries])
+            planned += feed.feeds(site, entries, cards, cache)
+            planned += pages.fixed_pages(site)
+            written, skipped = render_planned(staging, planned, cache, jobs=workers.jobs,
+                                              progress=progress)
+            counts.written += written
+            counts.skipped += skipped
+            _write_files(staging, _sitemap_and_robots(site, planned), counts)
+            search_docs = _write_search(out_dir, staging, entries, cards, cache, site_key,
+                                        counts)
+            _copy_assets(project, staging, entries, cache, counts)
+            _write_static(project, staging, counts)
+            removed = staging.commit()
+        except BaseException:
+            staging.discard()
+            raise
+        if search_docs[1] != []:
+            cache.put_search_docs(site_key, *search_docs)
+        cache.put_outputs(site_key, staging.outputs, replace_all=full, gone=removed)
+    if collection.slug_map is not None:
+        save_slug_map(project, collection.slug_map)
+    return BuildReport(out_dir=out_dir, issues=len(entries), pages_written=counts.written,
+                       pages_skipped=counts.skipped, bodies_rendered=rendered,
+                       removed=len(removed), seconds=time.perf_counter() - started, full=full)
+
+
+@dataclass
+class _Counts:
+    written: int = 0
+    skipped: int = 0
+
+    def add(self, written: bool) -> None:
+        if written:
+            self.written += 1
+        else:
+            self.skipped += 1
+
+
+def _write_files(staging: Staging, files: dict[str, bytes], counts: _Counts) -> None:
+    for path, data in files.items():
+        counts.add(staging.put(path, sha(data), data))
+
+
+def _write_search(out_dir: Path, staging: Staging, entries: list[Entry],
+                  cards: dict[str, Card], cache: Cache, site_key: str,
+                  counts: _Counts) -> tuple[list[tuple[str, str, str]], list[int] | None]:
+    """The search index: patched when only some documents changed, else built whole.
+
+    A document's signature (body key + stems of title and preheader) tells whether its stems
+    can have changed, so an edit loads the stems of that document only. Returns the documents
+    and the ids that changed (None: all), for the cache.
+    """
+    cards_list = [cards[e.rel] for e in entries]
+    docs_key = sha("\0".join(c.digest for c in cards_list))
+    if not staging.unchanged("search/docs.json", docs_key):
+        data = search.docs_file([(c.title, c.path, c.series_title, c.date) for c in cards_list])
+        counts.add(staging.put("search/docs.json", docs_key, data))
+    else:
+        counts.skipped += 1
+    sigs = [(c.path, f"{e.body_key} {sha(e.meta_terms)}") for c, e in zip(cards_list, entries)]
+    old = [] if staging.full else cache.search_docs(site_key)
+    same_docs = len(old) == len(sigs) and all(a[0] == b[0] for a, b in zip(old, sigs))
+    changed = [i for i, (a, b) in enumerate(zip(old, sigs)) if a != b] if same_docs else []
+    kept = [path for path in staging.previous if path.startswith("search/")
+            and path.endswith(".json") and path != "search/docs.json"]
+    if same_docs and not changed and all(staging.keep(path) for path in kept):
+        counts.skipped += len(kept)
+        return [], []
+    new_terms = cache.terms([entries[i].body_key for i in changed]) if same_docs else {}
+
+    def line(i: int) -> str:
+        return f"{entries[i].meta_terms} {new_terms[entries[i].body_key]}"
+
+    patch = None
+    if same_docs:
+        before = cache.search_terms(site_key, changed)
+        patch = search.update_index(out_dir, [(sigs[i][0], before[i]) for i in changed],
+                                    [(sigs[i][0], line(i)) for i in changed], ids=changed)
+        kept = [path for path in kept if path not in (patch or {})]
+    if patch is None or not all(staging.keep(path) for path in kept):
+        new_terms = cache.terms([e.body_key for e in entries])
+        lines = [line(i) for i in range(len(entries))]
+        files = search.build_index([], lines)
+        del files["search/docs.json"]
+        _write_files(staging, files, counts)
+        return [(path, sig, text) for (path, sig), text in zip(sigs, lines)], None
+    counts.skipped += len(kept)
+    for path, data in patch.items():
+        if data is not None:
+            counts.add(staging.put(path, sha(data), data))
+    docs = [(path, sig, "") for path, sig in sigs]
+    for i in changed:
+        docs[i] = (sigs[i][0], sigs[i][1], line(i))
+    return docs, changed
+
+
+def _sitemap_and_robots(site: Site, planned: list[Planned]) -> dict[str, bytes]:
+    """sitemap.xml lists every indexable page; robots.txt points to it."""
+    lines = ['<?xml version="1.0" encoding="utf-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for page in planned:
+        if not page.in_sitemap or not page.path.endswith("index.html"):
+            continue
+        url = site.base_url + page.path[: -len("index.html")]
+        lines.append(f"<url><loc>{url}</loc></url>")
+    lines.append("</urlset>\n")
+    robots = f"User-agent: *\nAllow: /\n\nSitemap: {site.base_url}sitemap.xml\n"
+    return {"sitemap.xml": "\n".join(lines).encode("utf-8"),
+            "robots.txt": robots.encode("utf-8")}
+
+
+def _copy_assets(project: Project, staging: Staging, entries: list[Entry], cache: Cache,
+                 counts: _Counts) -> None:
+    """Images of published issues, under assets/ as the body HTML addresses them."""
+    wanted = sorted({image for images in cache.images([e.body_key for e in entries]).values()
+                     for image in images})
+    for image in wanted:
+        source = project.issues_dir / image
+        try:
+            stat = source.stat()
+        except FileNotFoundError:
+            continue  # `publisher check` reports missing images; the page shows alt text
+        key = f"{stat.st_mtime_ns}:{stat.st_size}"
+        counts.add(staging.copy(f"assets/{image}", key, source))
+
+
+def _static_files(project: Project) -> dict[str, Path]:
+    """archive.css and search.js: the folder's own templates/archive/ first."""
+    found: dict[str, Path] = {}
+    for directory in reversed(template_dirs(project)):
+        for name in ("archive.css", "search.js"):
+            path = directory / "archive" / name
+            if path.is_file():
+                found[name] = path
+    return found
+
+
+def _write_static(project: Project, staging: Staging, counts: _Counts) -> None:
+    for name, path in sorted(_static_files(project).items()):
+        data = path.read_bytes()
+        counts.add(staging.put(f"static/{name}", sha(data), data))
+
+
+def _static_version(project: Project) -> str:
+    """Cache-busting suffix for the stylesheet and script links."""
+    return _files_hash(sorted(_static_files(project).values()))[:10]
+
+
+def _site_fingerprint(project: Project) -> str:
+    """Everything every page depends on: templates, the settings pages show, code versions."""
+    settings = project.settings
+    templates = sorted(p for d in template_dirs(project) if (d / "archive").is_dir()
+                       for p in (d / "archive").iterdir() if p.is_file())
+    return sha("\0".join((
+        archive_site.BUILDER_VERSION, publisher.__version__, jinja2.__version__,
+        _files_hash(_SITE_CODE), _files_hash(templates),
+        repr((settings.site, settings.navigation, settings.library, settings.footer,
+              settings.series, settings.typography)))))
+
+
+def _files_hash(paths) -> str:  # type: ignore[no-untyped-def]
+    digest = hashlib.blake2b(digest_size=16)
+    for path in paths:
+        digest.update(str(path).encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _prepare_templates(project: Project, cache_dir: Path) -> None:
+    """Compiled templates kept on disk between builds; in-process caches start afresh.
+
+    Jinja's in-memory cache only notices edits of the file it loaded, not a new override
+    placed earlier in the search path (templates/archive/ in the folder), so it is cleared;
+    the bytecode cache checks each template's source, so it stays correct and saves the
+    compile (~0.1 s) in every new process.
+    """
+    env = environment(project)
+    if env.cache is not None:
+        env.cache.clear()
+    if env.bytecode_cache is None:
+        folder = cache_dir / "jinja"
+        folder.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def _check_series_slugs(project: Project) -> None:
+    """A series slug must not take a name the site itself uses."""
+    for index, series in enumerate(project.settings.series):
+        if series.slug in pages.RESERVED:
+            line = project.lines.line(f"series[{index}].slug")
+            raise ConfigError.at(project.relative(project.config_path), line,
+                                 f"series[{index}].slug: {series.slug!r} is used by the "
+                                 f"archive site itself ({', '.join(pages.RESERVED[:4])}); "
+                                 "choose another slug")

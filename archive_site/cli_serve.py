@@ -1,0 +1,70 @@
+"""``publisher serve``: the preview server's terminal side (registered by publisher/cli.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+from pathlib import Path
+
+import click
+
+from archive_site.serve import BuildOutcome, Preview, ServeOptions
+from publisher.config import CONFIG_NAME
+
+
+def _report(outcome: BuildOutcome) -> None:
+    """One line per build in the terminal; problems as ``Error: path:line: message``."""
+    now = dt.datetime.now().strftime("%H:%M:%S")
+    more = " …" if len(outcome.changed) > 3 else ""
+    cause = f"{', '.join(outcome.changed[:3])}{more} changed: " if outcome.changed else ""
+    if outcome.ok:
+        click.echo(f"[{now}] {cause}{outcome.summary}")
+        return
+    click.echo(f"[{now}] {cause}build failed; serving the last good site:", err=True)
+    for line in outcome.errors:
+        click.echo(f"Error: {line}", err=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@click.command()
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder the site is built into  [default: _site/ in the project]")
+@click.pass_context
+def serve(ctx: click.Context, port: int, out: Path | None) -> None:
+    """Preview the archive and every email on 127.0.0.1; rebuild and reload on save.
+
+    Watches issues/, templates/ and newsletter.yaml. Email previews (phone and
+    desktop width) are at /__emails/. Stop with Ctrl-C.
+
+    \b
+    Example:
+      publisher serve --port 8000
+    """
+    from publisher.cli import load, project_root
+
+    root = project_root(ctx)
+    if not (root / CONFIG_NAME).is_file():
+        load(ctx)  # raises the standard "newsletter.yaml: not found" error, exit code 1
+    preview = Preview(root, ServeOptions(out_dir=out or root / "_site", port=port),
+                      notify=_report)
+    # `kill` (SIGTERM) stops as cleanly as Ctrl-C does, even during the first build
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        preview.start()
+        click.echo(f"Serving {preview.url} (emails: {preview.origin}/__emails/); "
+                   "watching issues/, templates/, newsletter.yaml. Ctrl-C stops.")
+        preview.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        preview.stop()
+    click.echo("Stopped.")
+
+
+commands = [serve]

@@ -1,0 +1,230 @@
+"""Stage 1 of the archive: which issues the site shows, found with as little work as possible.
+
+An issue file whose mtime and size match the cache is not opened; one whose bytes hash the
+same is not parsed; only new or edited files go through :func:`publisher.load.load_issue`
+(in worker processes when there are many). Every problem of every file is reported at once,
+as ``publisher check`` does, before anything is written.
+
+Only issues that were sent (the ledger) or say ``status: published`` are shown; drafts never.
+Issue URLs stay stable: ``.publisher/slugs.json`` remembers the first slug of each issue
+(series + number); without a ``slug`` in front matter that first slug is kept when the title
+changes, and when front matter changes the slug, the old URLs get redirect pages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive_site.cache import Cache, FileRecord, sha
+from archive_site.search import terms as search_terms
+from archive_site.workers import current_project
+from publisher.config import Project
+from publisher.errors import IssueError, Problem, PublisherError, Location
+from publisher.load import _duplicates, load_issue, split_front_matter
+from publisher.models import Issue
+from publisher.typography import RussianTypographer
+
+SLUG_MAP = "slugs.json"
+RACY_NS = 2_000_000_000  # file systems with coarse timestamps (FAT: 2 s)
+#: a function that maps a job over items, in worker processes or inline
+Mapper = Callable[[Callable, Iterable], Iterable]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One issue the site shows: its metadata (no body) and where its rendered body is."""
+
+    issue: Issue  # with the effective (stable) slug and an empty body
+    rel: str  # file path relative to the project root, posix
+    body_key: str
+    meta_terms: str  # search stems of title and preheader
+    title_typeset: str  # title with language typography
+    old_slugs: tuple[str, ...]  # earlier slugs that redirect here
+
+
+@dataclass(frozen=True)
+class Collection:
+    """Everything the later stages need to know about the issues, newest first."""
+
+    entries: tuple[Entry, ...]
+    dirty: dict[str, FileRecord]  # records the cache must store (new, edited, touched files)
+    gone: tuple[str, ...]  # files the cache knew that no longer exist
+    slug_map: dict[str, list[str]] | None  # to save after the build; None: unchanged
+
+
+def body_fingerprint(project: Project, versions: str) -> str:
+    """What, besides the Markdown itself, shapes an issue's body HTML."""
+    settings = project.settings
+    return sha("\0".join((versions, settings.site.base_url, str(settings.typography),
+                          settings.site.language)))
+
+
+def parse_job(rel: str) -> tuple[str, FileRecord | None, list[Problem]]:
+    """Read and parse one issue file (runs in a worker process)."""
+    project = current_project()
+    path = project.root / rel
+    try:
+        seen = time.time_ns()
+        stat = path.stat()
+        data = path.read_bytes()
+        issue = load_issue(path, project)
+        _, body, body_line = split_front_matter(data.decode("utf-8"), rel)
+    except PublisherError as exc:
+        return rel, None, exc.problems or [Problem(Location(rel), str(exc))]
+    # the body's own hash; the render cache key adds the renderer's fingerprint to it
+    body_sha = sha("\0".join((rel, str(body_line), body)))
+    stripped = dataclasses.replace(issue, body="")
+    record = FileRecord(stat.st_mtime_ns, stat.st_size, seen, sha(data), stripped, body_sha,
+                        search_terms(f"{issue.title} {issue.preheader}"),
+                        RussianTypographer()(issue.title))
+    return rel, record, []
+
+
+def collect(project: Project, cache: Cache, *, fingerprint: str, mapper: Mapper) -> Collection:
+    """Find, parse (when changed) and filter the issues; raise IssueError listing all problems."""
+    root = project.root
+    known = cache.files(root)
+    records: dict[str, FileRecord] = {}
+    dirty: dict[str, FileRecord] = {}
+    to_parse: list[str] = []
+    for rel, stat in _scan(project):
+        record = known.get(rel)
+        # an edit within the same clock tick as our last read keeps mtime and maybe size
+        # ("racy" in git's words): such files are compared by content
+        racy = record is not None and record.mtime_ns >= record.seen_ns - RACY_NS
+        if record is not None and not racy and \
+                (record.mtime_ns, record.size) == (stat.st_mtime_ns, stat.st_size):
+            records[rel] = record
+        elif record is not None and record.size == stat.st_size and \
+                sha((root / rel).read_bytes()) == record.sha:
+            # touched, not changed: remember the new mtime and reuse the parse
+            records[rel] = dirty[rel] = dataclasses.replace(
+                record, mtime_ns=stat.st_mtime_ns, seen_ns=time.time_ns())
+        else:
+            to_parse.append(rel)
+
+    problems: list[Problem] = []
+    for rel, record, found in mapper(parse_job, to_parse):
+        if record is None:
+            problems.extend(found)
+        else:
+            records[rel] = dirty[rel] = record
+    if _has_duplicates(records.values()):
+        problems.extend(_duplicates([r.issue for r in records.values()], project))
+    if problems:
+        raise IssueError(problems=sorted(problems, key=lambda p: (str(p.location.path),
+                                                                   p.location.line or 0)))
+
+    slug_map = load_slug_map(project)
+    slugs_changed = False
+    sent = sent_keys(project)
+    entries = []
+    for rel, record in records.items():
+        issue = record.issue
+        slugs = slug_map.setdefault(f"{issue.series}/{issue.number}", [])
+        slug = issue.slug if issue.line_of("slug") is not None or not slugs else slugs[0]
+        if slug not in slugs:
+            slugs.append(slug)
+            slugs_changed = True
+        if not _published(issue, slugs, sent):
+            continue
+        if slug != issue.slug:
+            issue = dataclasses.replace(issue, slug=slug)
+        entries.append(Entry(issue=issue, rel=rel,
+                             body_key=sha(fingerprint + record.body_sha),
+                             meta_terms=record.meta_terms,
+                             title_typeset=record.title_typeset,
+                             old_slugs=tuple(s for s in slugs if s != slug)))
+    entries.sort(key=lambda e: (e.issue.date, e.issue.series, e.issue.number), reverse=True)
+    return Collection(entries=tuple(entries), dirty=dirty,
+                      gone=tuple(sorted(set(known) - set(records))),
+                      slug_map=slug_map if slugs_changed else None)
+
+
+def _has_duplicates(records: Iterable[FileRecord]) -> bool:
+    """A quick look for a repeated slug or number in a series (the report is load.py's)."""
+    seen: set[tuple[str, str, object]] = set()
+    for record in records:
+        issue = record.issue
+        for key in ((issue.series, "slug", issue.slug), (issue.series, "number", issue.number)):
+            if key in seen:
+                return True
+            seen.add(key)
+    return False
+
+
+def _scan(project: Project) -> list[tuple[str, os.stat_result]]:
+    """Every ``*.md`` under issues/ with its stat, as root-relative posix paths, sorted.
+
+    The same files as :func:`publisher.load.issue_files`, found with ``os.scandir`` (one
+    system call per file, no Path objects): at 5,000 issues this is most of a no-op build.
+    """
+    base = os.fspath(project.issues_dir)
+    prefix = project.issues_dir.relative_to(project.root).as_posix() \
+        if project.issues_dir.is_relative_to(project.root) else "issues"
+    found: list[tuple[str, os.stat_result]] = []
+    stack = [(base, prefix)]
+    while stack:
+        folder, rel_folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            rel = f"{rel_folder}/{entry.name}"
+            if entry.is_dir():
+                stack.append((entry.path, rel))
+            elif entry.name.endswith(".md") and entry.is_file():
+                found.append((rel, entry.stat()))
+    found.sort()
+    return found
+
+
+def _published(issue: Issue, slugs: list[str], sent: set[str]) -> bool:
+    if issue.status == "draft":
+        return False
+    if issue.status == "published":
+        return True
+    return any(f"{issue.series}/{slug}" in sent for slug in {issue.slug, *slugs})
+
+
+def sent_keys(project: Project) -> set[str]:
+    """Keys (series/slug) of the issues the ledger records as sent."""
+    try:
+        from publisher.ledger import sent_issue_keys
+    except ImportError:  # the ledger arrives with the sending stage
+        return set()
+    return set(sent_issue_keys(project))
+
+
+def load_slug_map(project: Project) -> dict[str, list[str]]:
+    path = project.state_dir / SLUG_MAP
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IssueError.at(project.relative(path), getattr(exc, "lineno", None),
+                            f"unreadable slug map ({exc}); fix it or delete it to start "
+                            "afresh (old URLs then lose their redirects)") from None
+    if not isinstance(data, dict):
+        raise IssueError.at(project.relative(path), 1, "slug map must be a JSON object")
+    return {str(k): [str(s) for s in v] for k, v in data.items() if isinstance(v, list)}
+
+
+def save_slug_map(project: Project, slug_map: dict[str, list[str]]) -> None:
+    """Write the slug map (only after a successful build), atomically."""
+    path = project.state_dir / SLUG_MAP
+    text = json.dumps(dict(sorted(slug_map.items())), ensure_ascii=False, indent=1) + "\n"
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)

@@ -1,0 +1,74 @@
+"""Both cores for the expensive steps: parsing changed files and converting Markdown.
+
+Markdown conversion is most of a cold build, and it is CPU-bound Python, so it runs in
+worker processes. The project is handed to each worker once (``initializer``), not with
+every job. Small batches run inline: starting processes costs more than a few renders,
+and an incremental rebuild must stay well under half a second.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from publisher.config import Project
+
+#: below this many jobs, run inline
+MIN_PARALLEL = 48
+
+_project: Project | None = None
+
+
+def _init(project: Project) -> None:
+    global _project
+    _project = project
+
+
+def current_project() -> Project:
+    """The project of this build, in the parent or in a worker."""
+    if _project is None:
+        raise RuntimeError("workers.current_project() called outside a build")
+    return _project
+
+
+class Workers:
+    """A lazily started process pool; ``with Workers(project, jobs) as workers:``."""
+
+    def __init__(self, project: Project, jobs: int | None = None) -> None:
+        self.project = project
+        self.jobs = max(1, jobs or len(os.sched_getaffinity(0)))
+        self._pool: Any = None
+        _init(project)
+
+    def map(self, job: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        """``job`` over ``items``, results in any order."""
+        items = list(items)
+        if self.jobs == 1 or len(items) < MIN_PARALLEL:
+            return map(job, items)
+        if self._pool is None:
+            # fork is cheapest, but forking a process that runs threads (publisher serve) can
+            # copy a held lock into the child; use a fork server there
+            method = "fork" if threading.active_count() == 1 else "forkserver"
+            context = multiprocessing.get_context(method)
+            self._pool = context.Pool(self.jobs, initializer=_init, initargs=(self.project,))
+        chunk = max(1, min(64, len(items) // (self.jobs * 8)))
+        return self._pool.imap_unordered(job, items, chunksize=chunk)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is not None and self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        self.close()

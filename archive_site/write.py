@@ -1,0 +1,175 @@
+"""Last stage: the new files are written beside the site, then swapped in.
+
+Every file of a build goes into a staging folder next to the output folder
+(``.<name>.building-<pid>``); nothing in the output folder changes until every page has
+rendered. Then:
+
+* a **full** build (first build, ``incremental=False``, or after an interrupted commit)
+  holds the whole site in staging and replaces the output folder with two renames;
+* an **incremental** build stages only the files whose bytes changed and moves them in one by
+  one (each ``os.replace`` is atomic), then deletes the files no longer produced.
+
+A build that fails before the commit removes its staging folder and leaves the previous site
+exactly as it was. A commit interrupted half-way (power cut) leaves a marker; the next build
+notices it and rebuilds in full.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from archive_site.cache import OutputRecord, sha
+from publisher.errors import PublisherError
+
+SITE_MARKER = ".publisher-site"  # says "publisher built this folder; it may replace it"
+
+
+class Staging:
+    """Collects a build's files beside ``out_dir``; ``commit()`` makes them the site."""
+
+    def __init__(self, out_dir: Path, previous: dict[str, OutputRecord], *, full: bool) -> None:
+        self.out = out_dir
+        self._out = os.fspath(out_dir)  # str paths: at 5,000 pages pathlib costs show
+        self.previous = previous
+        self.full = full
+        self.dir = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
+        self.outputs: dict[str, OutputRecord] = {}
+        self.staged: list[str] = []
+        _remove_stale(out_dir)
+        _check_replaceable(out_dir)
+        self.dir.mkdir(parents=True)
+
+    @property
+    def marker(self) -> Path:
+        return self.out.parent / f".{self.out.name}.committing"
+
+    def unchanged(self, path: str, key: str) -> bool:
+        """True (and the file is kept) when the last build made ``path`` from ``key``."""
+        if self.full:
+            return False
+        record = self.previous.get(path)
+        if record is None or record.key != key:
+            return False
+        try:
+            if os.stat(f"{self._out}/{path}").st_size != record.size:
+                return False
+        except FileNotFoundError:
+            return False
+        self.outputs[path] = record
+        return True
+
+    def keep(self, path: str) -> bool:
+        """Keep the last build's ``path`` as it is; False if it is not there to keep."""
+        record = self.previous.get(path)
+        if self.full or record is None or not (self.out / path).is_file():
+            return False
+        self.outputs[path] = record
+        return True
+
+    def put(self, path: str, key: str, data: bytes) -> bool:
+        """Stage ``data`` for ``path`` unless the site already has these bytes; True if staged."""
+        digest = sha(data)
+        record = OutputRecord(key, digest, len(data))
+        self.outputs[path] = record
+        before = self.previous.get(path)
+        if not self.full and before is not None and before.hash == digest and \
+                (self.out / path).is_file():
+            return False
+        target = self.dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.staged.append(path)
+        return True
+
+    def copy(self, path: str, key: str, source: Path) -> bool:
+        """Stage a copy of ``source`` (an image) for ``path`` unless it is unchanged."""
+        if self.unchanged(path, key):
+            return False
+        target = self.dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        self.outputs[path] = OutputRecord(key, key, target.stat().st_size)
+        self.staged.append(path)
+        return True
+
+    def commit(self) -> list[str]:
+        """Make the staged files the site; returns the paths removed from it."""
+        gone = sorted(set(self.previous) - set(self.outputs)) if not self.full else []
+        (self.dir / SITE_MARKER).write_text("Built by `publisher build`; it replaces this "
+                                            "folder on every full build.\n", encoding="utf-8")
+        if self.full or not self.out.exists():
+            self._swap()
+            return gone
+        self.marker.write_text("", encoding="utf-8")
+        for path in self.staged:
+            target = self.out / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.dir / path, target)
+        for path in gone:
+            (self.out / path).unlink(missing_ok=True)
+            _prune(self.out, (self.out / path).parent)
+        if not (self.out / SITE_MARKER).exists():
+            os.replace(self.dir / SITE_MARKER, self.out / SITE_MARKER)
+        shutil.rmtree(self.dir)
+        self.marker.unlink()
+        return gone
+
+    def _swap(self) -> None:
+        trash = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+        if self.out.exists():
+            os.rename(self.out, trash)
+        os.rename(self.dir, self.out)
+        if trash.exists():
+            shutil.rmtree(trash)
+        self.marker.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Forget this build (it failed): the site stays as it was."""
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def interrupted(out_dir: Path) -> bool:
+    """True when a commit into ``out_dir`` did not finish (the next build must be full)."""
+    return (out_dir.parent / f".{out_dir.name}.committing").exists()
+
+
+def _remove_stale(out_dir: Path) -> None:
+    """Staging folders of builds that crashed or were killed (their pid is gone)."""
+    if not out_dir.parent.is_dir():
+        return
+    for prefix in (f".{out_dir.name}.building-", f".{out_dir.name}.old-"):
+        for path in out_dir.parent.glob(prefix + "*"):
+            pid = path.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a folder of ours from an earlier build in this process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Refuse to replace a folder that publisher did not build (it may hold someone's files)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise PublisherError.at(out_dir, None, "exists and is not a folder; choose another "
+                                "--out")
+    if out_dir.is_dir() and not (out_dir / SITE_MARKER).exists() and any(out_dir.iterdir()):
+        raise PublisherError.at(out_dir, None, "is not empty and was not built by publisher; "
+                                "choose another --out or empty the folder")
+
+
+def _prune(root: Path, folder: Path) -> None:
+    """Remove folders left empty by deleted pages, up to the site root."""
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

@@ -1,0 +1,162 @@
+"""The archive site built from the sample and from a generated archive of 300 issues."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from archive_site.build import build
+from archive_site.search import query
+from publisher.config import load_project
+from tests.archive.sitecheck import check_site, parse
+from tests.fixtures_archive import PRIVATE_STRINGS
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+SAMPLE_PAGE = "upravlyay-ka/kak-ne-stat-zhertvoy-vorov-2/"
+
+
+@pytest.fixture(scope="module")
+def generated_site(generated_archive, tmp_path_factory) -> tuple[Path, Path, dict]:
+    source, kinds = generated_archive
+    root = tmp_path_factory.mktemp("site") / "newsletter"
+    shutil.copytree(source, root)
+    report = build(load_project(root), root / "_site", jobs=2)
+    assert report.issues == len(kinds["published"])
+    return root, root / "_site", kinds
+
+
+def test_sample_site_pages(sample_site_project: Path) -> None:
+    project = load_project(sample_site_project)
+    report = build(project, sample_site_project / "_site")
+    site = sample_site_project / "_site"
+    assert report.issues == 1 and report.bodies_rendered == 1
+    for name in ("index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt",
+                 "search/index.html", "search/docs.json", "static/archive.css",
+                 "static/search.js", SAMPLE_PAGE + "index.html", "upravlyay-ka/index.html",
+                 "upravlyay-ka/feed.xml"):
+        assert (site / name).is_file(), name
+    page = (site / SAMPLE_PAGE / "index.html").read_text(encoding="utf-8")
+    # the email's body: the table with lists in its cells and labels for stacked layout
+    assert '<table class="stackable">' in page
+    assert '<span class="cell-label">Конвертация</span>' in page
+    assert "<li>Объем продаж (в\u00a0деньгах)</li>" in page
+    assert '<html lang="ru">' in page
+    assert "26\u00a0ноября 2026" in page
+    assert f'<link rel="canonical" href="https://www.asconsult.ru/rassylki/{SAMPLE_PAGE}">' in page
+    for meta in ('property="og:title"', 'name="twitter:card"', 'name="description"',
+                 'property="og:url"'):
+        assert meta in page
+    # navigation, library link and block, footer contacts, subscribe link
+    assert 'href="https://www.asconsult.ru/konsalting/"' in page
+    assert "Деловая библиотека A.S.Consult" in page and "Как пройти в библиотеку?" in page
+    assert 'href="mailto:as-consult@yandex.ru"' in page
+    assert 'class="subscribe-button" href="https://www.asconsult.ru/rassylki/upravlyay-ka/"' in page
+    # landmarks and skip link
+    for landmark in ('<a class="skip-link" href="#content">', "<header", "<nav",
+                     '<main id="content"', "<footer"):
+        assert landmark in page
+    assert check_site(site, project.settings.site.base_url) == []
+
+
+def test_sample_search_finds_konvertatsiya(sample_site_project: Path) -> None:
+    build(load_project(sample_site_project), sample_site_project / "_site")
+    site = sample_site_project / "_site"
+    assert query(site, "конвертация") == [SAMPLE_PAGE]
+    assert query(site, "Конвертации") == [SAMPLE_PAGE]  # another form, capitalised
+    assert query(site, "конв") == [SAMPLE_PAGE]  # a prefix, as typed
+    assert query(site, "клиентская база") == [SAMPLE_PAGE]
+    assert query(site, "конвертация бухгалтерия") == []  # all words must match
+
+
+def test_index_groups_paginates_and_orders(generated_site) -> None:
+    root, site, kinds = generated_site
+    published = len(kinds["published"])
+    pages = sorted(site.glob("page/*/index.html"))
+    assert len(pages) == -(-published // 50) - 1
+    first = (site / "index.html").read_text(encoding="utf-8")
+    dates = [value for tag, attrs in parse(site / "index.html").tags if tag == "time"
+             for value in [attrs["datetime"]]]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 50
+    assert '<h2 id="year-' in first and 'class="group-heading"' in first
+    assert 'href="page/2/"' in first
+    second = (site / "page/2/index.html").read_text(encoding="utf-8")
+    assert 'href="../../page/3/"' in second and 'href="../../"' in second
+
+
+def test_course_lists_lessons_in_order(generated_site) -> None:
+    _, site, _ = generated_site
+    page = (site / "kurs-prodazh/index.html").read_text(encoding="utf-8")
+    assert '<ol class="issue-list lessons">' in page
+    labels = [int(part.split(" ")[0]) for part in page.split("Урок\u00a0")[1:]]
+    assert labels == sorted(labels) and len(labels) > 10
+    assert 'class="subscribe-button"' in page
+
+
+def test_links_assets_and_html(generated_site) -> None:
+    root, site, _ = generated_site
+    assert check_site(site, load_project(root).settings.site.base_url) == []
+
+
+def test_prev_next_within_series(generated_site) -> None:
+    _, site, _ = generated_site
+    pages = sorted((site / "upravlyay-ka").glob("*/index.html"))
+    middle = pages[len(pages) // 2].read_text(encoding="utf-8")
+    assert 'class="issue-prev" rel="prev" href="../../upravlyay-ka/' in middle
+    assert 'class="issue-next" rel="next" href="../../upravlyay-ka/' in middle
+
+
+def test_feeds_parse_and_point_to_pages(generated_site) -> None:
+    root, site, _ = generated_site
+    base = load_project(root).settings.site.base_url
+    feeds = [site / "feed.xml"] + sorted(site.glob("*/feed.xml"))
+    assert len(feeds) == 5
+    for path in feeds:
+        feed = ET.parse(path).getroot()
+        entries = feed.findall(f"{ATOM}entry")
+        assert entries, path
+        for entry in entries:
+            url = entry.find(f"{ATOM}link").get("href")
+            assert url.startswith(base)
+            assert (site / url[len(base):] / "index.html").is_file(), url
+            content = entry.find(f"{ATOM}content")
+            assert content.get("type") == "html" and "<p>" in content.text
+
+
+def test_sitemap_lists_pages(generated_site) -> None:
+    root, site, kinds = generated_site
+    base = load_project(root).settings.site.base_url
+    urls = [loc.text for loc in ET.parse(site / "sitemap.xml").getroot().iter(f"{SITEMAP}loc")]
+    assert len(urls) == len(set(urls))
+    for url in urls:
+        assert (site / url[len(base):] / "index.html").is_file(), url
+    issue_urls = [u for u in urls if u.count("/") == base.count("/") + 2 and "/page/" not in u]
+    assert len(issue_urls) == len(kinds["published"])
+    assert (site / "robots.txt").read_text() .endswith(f"Sitemap: {base}sitemap.xml\n")
+
+
+def test_drafts_and_unsent_absent_nothing_private(generated_site) -> None:
+    root, site, kinds = generated_site
+    pages = {p.parent for p in site.glob("*/*/index.html") if p.parent.parent.name != "page"}
+    assert len(pages) == len(kinds["published"])
+    everything = b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())
+    for secret in PRIVATE_STRINGS:
+        assert secret.encode("utf-8") not in everything, secret
+    assert "Секретныйчерновик".lower().encode() not in everything.lower()
+
+
+def test_search_in_generated_archive(generated_site) -> None:
+    root, site, kinds = generated_site
+    found = query(site, "конвертация")
+    assert len(found) == len(kinds["table"]) > 10
+
+
+def test_no_external_requests_in_templates(generated_site) -> None:
+    _, site, _ = generated_site
+    css = (site / "static/archive.css").read_text(encoding="utf-8")
+    js = (site / "static/search.js").read_text(encoding="utf-8")
+    assert "http" not in css and "@import" not in css
+    assert "http" not in js
