@@ -1,26 +1,39 @@
 """Stage 2: issue bodies rendered once and cached, in worker processes when there are many.
 
-The body HTML is exactly the email's (``publisher.render.render_body``): the table with lists
-in its cells, the ``span.cell-label`` for stacked layouts. With it the cache keeps the
+The body HTML is exactly the email's (what ``publisher.render.render_body`` makes): the table
+with lists in its cells, the ``span.cell-label`` for stacked layouts. With it the cache keeps the
 body's search stems and its local images, so later stages never convert Markdown again.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
+import html as html_lib
+import re
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from archive_site.cache import Cache, CachedBody
 from archive_site.collect import Entry
 from archive_site.search import terms
 from archive_site.workers import current_project
-from publisher.errors import Location, Problem, PublisherError
+from publisher.config import Project
+from publisher.errors import IssueError, Location, Problem, PublisherError
 from publisher.load import split_front_matter
+from publisher.markdown_ext import ImageRef
 from publisher.models import Issue
-from publisher.render import render_body
+from publisher.render import markdown_to_html
 
 Mapper = Callable[[Callable, Iterable], Iterable]
+_TAG = re.compile(r"<[^>]+>")
+
+
+def body_html(issue: Issue, project: Project) -> tuple[str, list[ImageRef]]:
+    """The body HTML of ``render_body`` (so exactly the email's), without its plain-text
+    twin: the archive does not need wrapped text, and making it is a quarter of the cost of
+    a cold build. tests/archive check that this stays equal to ``render_body(...).html``."""
+    return markdown_to_html(issue.body, project, source_dir=Path(issue.path).parent,
+                            first_line=issue.body_line)
 
 
 def render_job(args: tuple[str, Issue]) -> tuple[str, CachedBody | None, list[Problem]]:
@@ -30,19 +43,19 @@ def render_job(args: tuple[str, Issue]) -> tuple[str, CachedBody | None, list[Pr
     try:
         text = Path(issue.path).read_text(encoding="utf-8")
         _, body, _ = split_front_matter(text, project.relative(issue.path))
-        rendered = render_body(dataclasses.replace(issue, body=body), project)
+        html, found = body_html(dataclasses.replace(issue, body=body), project)
     except PublisherError as exc:
         return key, None, exc.problems or [Problem(Location(project.relative(issue.path)),
                                                    str(exc))]
     images = []
     issues_dir = project.issues_dir.resolve()
-    for image in rendered.images:
+    for image in found:
         if image.local_path is not None and image.local_path.is_file():
             try:
                 images.append(image.local_path.relative_to(issues_dir).as_posix())
             except ValueError:  # outside issues/: not published (checks report it)
                 continue
-    return key, CachedBody(html=rendered.html, terms=terms(rendered.text),
+    return key, CachedBody(html=html, terms=terms(html_lib.unescape(_TAG.sub(" ", html))),
                            images=tuple(sorted(set(images)))), []
 
 
@@ -67,7 +80,5 @@ def render_bodies(entries: tuple[Entry, ...], cache: Cache, mapper: Mapper,
             progress("render", done, len(jobs))
     cache.put_bodies(batch)
     if problems:
-        from publisher.errors import IssueError
-
         raise IssueError(problems=problems)
     return len(jobs)

@@ -93,25 +93,12 @@ def build(project: Project, out_dir: Path, *, progress: Progress | None = None,
         full = not incremental or not previous or not out_dir.is_dir() or interrupted(out_dir)
         staging = Staging(out_dir, previous, full=full)
         try:
-            site = Site(project, _site_fingerprint(project), asset_version=_static_version(
-                project))
+            site = Site(project, _site_fingerprint(project),
+                        asset_version=_static_version(project))
             cards = {e.rel: site.card(e) for e in entries}
             counts = _Counts()
-            by_series = {s.slug: pages.series_order([e for e in entries
-                                                     if e.issue.series == s.slug])
-                         for s in project.settings.series}
-            # issue pages first: redirects must know which URLs real pages hold
-            planned: list[Planned] = []
-            for series in project.settings.series:
-                planned += pages.issue_pages(site, series, by_series[series.slug], cards, cache)
-            taken = {p.path for p in planned}
-            for entry in entries:
-                planned += pages.redirect_pages(site, entry, taken)
-            for series in project.settings.series:
-                planned.append(pages.series_page(site, series, by_series[series.slug], cards))
-            planned += pages.index_pages(site, [cards[e.rel] for e in entries])
-            planned += feed.feeds(site, entries, cards, cache)
-            planned += pages.fixed_pages(site)
+            # issue pages -> series pages -> index -> feeds -> 404 and search page
+            planned = _plan_pages(project, site, entries, cards, cache)
             written, skipped = render_planned(staging, planned, cache, jobs=workers.jobs,
                                               progress=progress)
             counts.written += written
@@ -121,6 +108,7 @@ def build(project: Project, out_dir: Path, *, progress: Progress | None = None,
                                         counts)
             _copy_assets(project, staging, entries, cache, counts)
             _write_static(project, staging, counts)
+            # the swap: nothing in out_dir changed before this line
             removed = staging.commit()
         except BaseException:
             staging.discard()
@@ -128,11 +116,31 @@ def build(project: Project, out_dir: Path, *, progress: Progress | None = None,
         if search_docs[1] != []:
             cache.put_search_docs(site_key, *search_docs)
         cache.put_outputs(site_key, staging.outputs, replace_all=full, gone=removed)
+        staging.finish()
     if collection.slug_map is not None:
         save_slug_map(project, collection.slug_map)
     return BuildReport(out_dir=out_dir, issues=len(entries), pages_written=counts.written,
                        pages_skipped=counts.skipped, bodies_rendered=rendered,
                        removed=len(removed), seconds=time.perf_counter() - started, full=full)
+
+
+def _plan_pages(project: Project, site: Site, entries: list[Entry], cards: dict[str, Card],
+                cache: Cache) -> list[Planned]:
+    """Every HTML page and feed with its input key, in the order they are rendered."""
+    by_series = {s.slug: pages.series_order([e for e in entries if e.issue.series == s.slug])
+                 for s in project.settings.series}
+    planned: list[Planned] = []
+    for series in project.settings.series:
+        planned += pages.issue_pages(site, series, by_series[series.slug], cards, cache)
+    taken = {page.path for page in planned}  # redirects never replace a real page
+    for entry in entries:
+        planned += pages.redirect_pages(site, entry, taken)
+    for series in project.settings.series:
+        planned.append(pages.series_page(site, series, by_series[series.slug], cards))
+    planned += pages.index_pages(site, [cards[e.rel] for e in entries])
+    planned += feed.feeds(site, entries, cards, cache)
+    planned += pages.fixed_pages(site)
+    return planned
 
 
 @dataclass
@@ -185,9 +193,10 @@ def _write_search(out_dir: Path, staging: Staging, entries: list[Entry],
     patch = None
     if same_docs:
         before = cache.search_terms(site_key, changed)
-        patch = search.update_index(out_dir, [(sigs[i][0], before[i]) for i in changed],
-                                    [(sigs[i][0], line(i)) for i in changed], ids=changed)
-        kept = [path for path in kept if path not in (patch or {})]
+        if len(before) == len(changed):  # else the cache lost track: build it whole
+            patch = search.update_index(out_dir, [(sigs[i][0], before[i]) for i in changed],
+                                        [(sigs[i][0], line(i)) for i in changed], ids=changed)
+            kept = [path for path in kept if path not in (patch or {})]
     if patch is None or not all(staging.keep(path) for path in kept):
         new_terms = cache.terms([e.body_key for e in entries])
         lines = [line(i) for i in range(len(entries))]
@@ -287,9 +296,11 @@ def _prepare_templates(project: Project, cache_dir: Path) -> None:
     env = environment(project)
     if env.cache is not None:
         env.cache.clear()
-    if env.bytecode_cache is None:
-        folder = cache_dir / "jinja"
-        folder.mkdir(parents=True, exist_ok=True)
+    folder = cache_dir / "jinja"
+    folder.mkdir(parents=True, exist_ok=True)  # again each build: the cache may be deleted
+    current = env.bytecode_cache
+    if not isinstance(current, jinja2.FileSystemBytecodeCache) or \
+            current.directory != str(folder):
         env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
 
 

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS files (
     title_typeset TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS bodies (
     key TEXT PRIMARY KEY, html TEXT NOT NULL, terms TEXT NOT NULL, images TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS bodies_with_images ON bodies(key) WHERE images != '';
 CREATE TABLE IF NOT EXISTS outputs (
     site TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL, hash TEXT NOT NULL,
     size INTEGER NOT NULL, PRIMARY KEY (site, path));
@@ -224,14 +225,15 @@ class Cache:
         return out
 
     def images(self, keys: list[str]) -> dict[str, tuple[str, ...]]:
-        out: dict[str, tuple[str, ...]] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, images in self.db.execute(
-                    f"SELECT key, images FROM bodies WHERE key IN ({marks})", chunk):
-                out[key] = tuple(filter(None, images.split("\n")))
-        return out
+        """Local images of the bodies ``keys`` (only those that have any).
+
+        Reads the few bodies with images through a partial index instead of looking up
+        every key: most issues have no images.
+        """
+        wanted = set(keys)
+        return {key: tuple(filter(None, images.split("\n"))) for key, images in
+                self.db.execute("SELECT key, images FROM bodies WHERE images != ''")
+                if key in wanted}
 
     def put_bodies(self, bodies: dict[str, CachedBody]) -> None:
         if not bodies:

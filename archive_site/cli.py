@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from publisher.cli import load
-
 
 class _Bar:
     """A one-line progress bar on a terminal; silent when output is piped or short."""
@@ -50,6 +48,7 @@ def build(ctx: click.Context, out: Path | None, clean: bool, jobs: int | None) -
       publisher build --out _site
     """
     from archive_site.build import build as build_site
+    from publisher.cli import load  # here: publisher.cli imports this module while loading
 
     project = load(ctx)
     bar = _Bar()

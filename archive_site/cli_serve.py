@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
+import sys
 from pathlib import Path
 
 import click
@@ -12,17 +13,36 @@ from archive_site.serve import BuildOutcome, Preview, ServeOptions
 from publisher.config import CONFIG_NAME
 
 
-def _report(outcome: BuildOutcome) -> None:
-    """One line per build in the terminal; problems as ``Error: path:line: message``."""
-    now = dt.datetime.now().strftime("%H:%M:%S")
-    more = " …" if len(outcome.changed) > 3 else ""
-    cause = f"{', '.join(outcome.changed[:3])}{more} changed: " if outcome.changed else ""
-    if outcome.ok:
-        click.echo(f"[{now}] {cause}{outcome.summary}")
-        return
-    click.echo(f"[{now}] {cause}build failed; serving the last good site:", err=True)
-    for line in outcome.errors:
-        click.echo(f"Error: {line}", err=True)
+class _Terminal:
+    """One line per build; a progress bar while a long build runs (on a terminal only)."""
+
+    def __init__(self) -> None:
+        self.bar = sys.stderr.isatty()
+        self.shown = False
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        if not self.bar or total < 200:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        click.echo(f"\r{stage:>7} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+                   err=True, nl=False)
+        self.shown = True
+
+    def report(self, outcome: BuildOutcome) -> None:
+        """Problems as ``Error: path:line: message``, as every other command shows them."""
+        if self.shown:
+            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+            self.shown = False
+        now = dt.datetime.now().strftime("%H:%M:%S")
+        more = " …" if len(outcome.changed) > 3 else ""
+        cause = f"{', '.join(outcome.changed[:3])}{more} changed: " if outcome.changed else ""
+        if outcome.ok:
+            click.echo(f"[{now}] {cause}{outcome.summary}")
+            return
+        click.echo(f"[{now}] {cause}build failed; serving the last good site:", err=True)
+        for line in outcome.errors:
+            click.echo(f"Error: {line}", err=True)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -50,8 +70,9 @@ def serve(ctx: click.Context, port: int, out: Path | None) -> None:
     root = project_root(ctx)
     if not (root / CONFIG_NAME).is_file():
         load(ctx)  # raises the standard "newsletter.yaml: not found" error, exit code 1
+    terminal = _Terminal()
     preview = Preview(root, ServeOptions(out_dir=out or root / "_site", port=port),
-                      notify=_report)
+                      notify=terminal.report, progress=terminal.progress)
     # `kill` (SIGTERM) stops as cleanly as Ctrl-C does, even during the first build
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -19,19 +19,19 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from archive_site.cache import Cache, FileRecord, sha
 from archive_site.search import terms as search_terms
 from archive_site.workers import current_project
 from publisher.config import Project
-from publisher.errors import IssueError, Problem, PublisherError, Location
+from publisher.errors import IssueError, Location, Problem, PublisherError
 from publisher.load import _duplicates, load_issue, split_front_matter
 from publisher.models import Issue
 from publisher.typography import RussianTypographer
 
 SLUG_MAP = "slugs.json"
-RACY_NS = 2_000_000_000  # file systems with coarse timestamps (FAT: 2 s)
+RACY_NS = 2_000_000_000  # file systems with whole-second timestamps (FAT: 2 s)
+FINE_RACY_NS = 100_000_000  # nanosecond timestamps still move in clock ticks (~4 ms)
 #: a function that maps a job over items, in worker processes or inline
 Mapper = Callable[[Callable, Iterable], Iterable]
 
@@ -97,7 +97,8 @@ def collect(project: Project, cache: Cache, *, fingerprint: str, mapper: Mapper)
         record = known.get(rel)
         # an edit within the same clock tick as our last read keeps mtime and maybe size
         # ("racy" in git's words): such files are compared by content
-        racy = record is not None and record.mtime_ns >= record.seen_ns - RACY_NS
+        racy = record is not None and \
+            record.mtime_ns >= record.seen_ns - _racy_window(record.mtime_ns)
         if record is not None and not racy and \
                 (record.mtime_ns, record.size) == (stat.st_mtime_ns, stat.st_size):
             records[rel] = record
@@ -141,10 +142,34 @@ def collect(project: Project, cache: Cache, *, fingerprint: str, mapper: Mapper)
                              meta_terms=record.meta_terms,
                              title_typeset=record.title_typeset,
                              old_slugs=tuple(s for s in slugs if s != slug)))
+    _check_urls(entries, project)
     entries.sort(key=lambda e: (e.issue.date, e.issue.series, e.issue.number), reverse=True)
     return Collection(entries=tuple(entries), dirty=dirty,
                       gone=tuple(sorted(set(known) - set(records))),
                       slug_map=slug_map if slugs_changed else None)
+
+
+def _racy_window(mtime_ns: int) -> int:
+    """How close to our read an edit may have come unseen, by the timestamps' resolution."""
+    return RACY_NS if mtime_ns % 1_000_000_000 == 0 else FINE_RACY_NS
+
+
+def _check_urls(entries: list[Entry], project: Project) -> None:
+    """Two issues at one URL: possible when a kept first slug equals another issue's slug."""
+    owner: dict[tuple[str, str], Entry] = {}
+    problems = []
+    for entry in sorted(entries, key=lambda e: e.rel):
+        key = (entry.issue.series, entry.issue.slug)
+        if key in owner:
+            problems.append(Problem(
+                Location(entry.rel, entry.issue.line_of("slug") or entry.issue.line_of("title")),
+                f"the page {entry.issue.series}/{entry.issue.slug}/ already belongs to "
+                f"{owner[key].rel} (its first slug is kept for stable links); set another "
+                "'slug' in front matter"))
+        else:
+            owner[key] = entry
+    if problems:
+        raise IssueError(problems=problems)
 
 
 def _has_duplicates(records: Iterable[FileRecord]) -> bool:

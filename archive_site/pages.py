@@ -13,10 +13,10 @@ any folder, host or ``publisher serve``. Canonical, Open Graph and feed URLs are
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 

@@ -33,7 +33,7 @@ def render_planned(staging: Staging, planned: list[Planned], cache: Cache, *, jo
     skipped = len(planned) - len(todo)
     if jobs > 1 and len(todo) >= MIN_PARALLEL and threading.active_count() == 1 and \
             "fork" in multiprocessing.get_all_start_methods():
-        return _parallel(staging, todo, cache, jobs, progress) + 0, skipped
+        return _parallel(staging, todo, cache, jobs, progress), skipped
     return _render(staging, todo, cache, progress), skipped
 
 

@@ -23,6 +23,7 @@ import html
 import json
 import logging
 import mimetypes
+import sys
 import threading
 import time
 import traceback
@@ -81,6 +82,7 @@ class _State:
     generation: int = 0
     changed: threading.Condition = field(default_factory=threading.Condition)
     emails: dict[tuple[str, str], Any] = field(default_factory=dict)  # rendered this generation
+    listing: serve_emails.Listing | None = None  # issues loaded this generation
 
 
 def _site_prefix(project: Project | None) -> str:
@@ -107,7 +109,8 @@ class Preview:
         self._httpd: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self._boot = f"{time.time_ns():x}"
-        self._watcher = Watcher(self.watched_paths())
+        self._watcher = Watcher(tuple(p.resolve() for p in self.watched_paths()),
+                                skip=(options.out_dir.resolve(),))
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -182,7 +185,7 @@ class Preview:
 
     def _relative(self, path: Path) -> str:
         try:
-            return str(path.relative_to(self.root))
+            return str(path.relative_to(self.root.resolve()))
         except ValueError:
             return str(path)
 
@@ -222,6 +225,7 @@ class Preview:
             state.generation += 1
             state.token = f"{self._boot}-{state.generation}"
             state.emails.clear()
+            state.listing = None
             state.changed.notify_all()
 
     def wait_for_change(self, since: str, timeout: float) -> str:
@@ -232,18 +236,22 @@ class Preview:
                                    timeout=timeout)
             return state.token
 
-    def render_email(self, series: str, slug: str) -> Any:
+    def listing(self, project: Project) -> serve_emails.Listing:
+        """Every issue file, loaded at most once per site generation (the watcher bumps it)."""
+        with self.render_lock:
+            if self.state.listing is None:
+                self.state.listing = serve_emails.list_issues(project)
+            return self.state.listing
+
+    def render_email(self, project: Project, series: str, slug: str) -> Any:
         """The prepared email of an issue, rendered at most once per site generation."""
         state = self.state
         key = (series, slug)
+        issue = serve_emails.find(self.listing(project), series, slug)
         with self.render_lock:
-            if key in state.emails:
-                return state.emails[key]
-            project = state.project or load_project(self.root)
-            issue = serve_emails.find(project, series, slug)
-            result = None if issue is None else serve_emails.render(project, issue)
-            state.emails[key] = result
-            return result
+            if key not in state.emails:
+                state.emails[key] = None if issue is None else serve_emails.render(project, issue)
+            return state.emails[key]
 
 
 def _summary(report: Any) -> str:
@@ -265,8 +273,6 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A reader who leaves mid-response (a reload, a closed tab) is normal, not an error."""
-        import sys
-
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
         log.exception("error while serving %s", client_address)
@@ -406,8 +412,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "No project", preview.state.outcome.errors if preview.state.outcome else (),
                 "en"))
         if path in (serve_emails.PREFIX, serve_emails.PREFIX.rstrip("/")):
-            with preview.render_lock:
-                document = serve_emails.index_page(project, prefix)
+            document = serve_emails.index_page(project, preview.listing(project), prefix)
             return self._send_html(HTTPStatus.OK, document)
         found = serve_emails.issue_path_of(path)
         if found is None:
@@ -415,13 +420,17 @@ class _Handler(BaseHTTPRequestHandler):
         series, slug, part = found
         language = project.settings.site.language
         try:
-            prepared = preview.render_email(series, slug)
+            prepared = preview.render_email(project, series, slug)
         except PublisherError as exc:
             lines = list(exc.lines()) + [f"({n})" for n in getattr(exc, "__notes__", [])]
             log.warning("email preview %s/%s failed: %s", series, slug, "; ".join(lines))
             return self._send_html(HTTPStatus.OK, serve_emails.error_page(
                 "Email failed to render", lines, language))
         if prepared is None:
+            errors = preview.listing(project).errors
+            if errors:  # the issue may be one of the files that do not load
+                return self._send_html(HTTPStatus.NOT_FOUND, serve_emails.error_page(
+                    f"No loadable issue {series}/{slug}", errors, language))
             return self._not_found(prefix)
         if part == "email.html":  # what subscribers get: no reload script inside the frame
             body = serve_emails.email_document(prepared, project).encode("utf-8")

@@ -49,12 +49,11 @@ def list_issues(project: Project) -> Listing:
     return Listing(tuple(issues), tuple(errors))
 
 
-def find(project: Project, series: str, slug: str) -> Issue | None:
-    return next((i for i in list_issues(project).issues
-                 if i.series == series and i.slug == slug), None)
+def find(listing: Listing, series: str, slug: str) -> Issue | None:
+    return next((i for i in listing.issues if i.series == series and i.slug == slug), None)
 
 
-def fill_tags(text: str, prepared: Prepared, project: Project) -> str:
+def fill_tags(text: str, prepared: Prepared, project: Project, *, as_html: bool = False) -> str:
     """The email with the ESP's per-subscriber tags replaced by a sample subscriber's values."""
     settings = project.settings
     issue = prepared.issue
@@ -70,13 +69,13 @@ def fill_tags(text: str, prepared: Prepared, project: Project) -> str:
     if dialect.web_version_url:
         values[dialect.web_version_url] = urls.issue_url(project, issue)
     for tag, value in values.items():
-        text = text.replace(tag, value)
+        text = text.replace(tag, html.escape(value) if as_html else value)
     return text
 
 
 def email_document(prepared: Prepared, project: Project) -> str:
     """The HTML part for a frame: links open outside the preview (a ``<base>`` is added)."""
-    document = fill_tags(prepared.email.html, prepared, project)
+    document = fill_tags(prepared.email.html, prepared, project, as_html=True)
     head = document.find("<head>")
     if head >= 0:
         document = document[: head + 6] + '<base target="_blank">' + document[head + 6:]
@@ -96,13 +95,13 @@ table.meta{border-collapse:collapse;margin:0 0 12px}
 table.meta th{text-align:left;padding:2px 12px 2px 0;color:#5b6770;font-weight:normal;
 vertical-align:top}table.meta td{padding:2px 0}
 .frames{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
-.frame{max-width:100%;overflow-x:auto}.frame h2{font-size:14px;margin:0 0 6px;color:#5b6770}
+.frame{min-width:0;max-width:100%;overflow-x:auto}.frame h2{font-size:14px;margin:0 0 6px;color:#5b6770}
 iframe{display:block;border:1px solid #c8d1d9;background:#fff;height:900px}
 .warn{background:#fff7e0;border-left:4px solid #c98a00;padding:8px 12px;margin:0 0 12px}
 .err{background:#fdecea;border-left:4px solid #b3261e;padding:8px 12px;margin:0 0 12px;
 white-space:pre-wrap;font:13px/1.4 ui-monospace,Menlo,Consolas,monospace}
 pre.text{white-space:pre-wrap;background:#fff;border:1px solid #c8d1d9;padding:12px;
-max-width:72ch;font:13px/1.45 ui-monospace,Menlo,Consolas,monospace}
+max-width:72ch;overflow-wrap:anywhere;font:13px/1.45 ui-monospace,Menlo,Consolas,monospace}
 ul.issues{padding-left:18px}ul.issues li{margin:0 0 6px}.muted{color:#5b6770}
 """
 
@@ -128,9 +127,8 @@ def _errors(lines: tuple[str, ...] | list[str]) -> str:
     return "".join(f'<div class="err">{html.escape(line)}</div>' for line in lines)
 
 
-def index_page(project: Project, site_prefix: str) -> str:
+def index_page(project: Project, listing: Listing, site_prefix: str) -> str:
     """``/__emails/``: every issue, newest first, with its status."""
-    listing = list_issues(project)
     items = []
     for issue in listing.issues:
         status = "" if issue.status == "ready" else f' <span class="muted">({issue.status})</span>'
@@ -189,5 +187,5 @@ def issue_path_of(request_path: str) -> tuple[str, str, str] | None:
     return None
 
 
-__all__ = ["PREFIX", "index_page", "preview_page", "email_document", "error_page", "find",
+__all__ = ["PREFIX", "Listing", "list_issues", "index_page", "preview_page", "email_document", "error_page", "find",
            "render", "issue_path_of"]

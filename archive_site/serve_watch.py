@@ -21,13 +21,17 @@ def _ignored(path: Path) -> bool:
     return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
 
 
-def snapshot(roots: Iterable[Path]) -> Snapshot:
-    """mtime and size of every file under ``roots`` (files or folders; missing ones skipped)."""
+def snapshot(roots: Iterable[Path], skip: tuple[Path, ...] = ()) -> Snapshot:
+    """mtime and size of every file under ``roots`` (files or folders; missing ones skipped).
+
+    Files under ``skip`` (the output folder, should it sit inside a watched folder) are left
+    out, or every build would trigger the next.
+    """
     found: Snapshot = {}
     for root in roots:
         candidates = root.rglob("*") if root.is_dir() else [root]
         for path in candidates:
-            if _ignored(path):
+            if _ignored(path) or (skip and any(path.is_relative_to(s) for s in skip)):
                 continue
             try:
                 stat = path.stat()
@@ -50,19 +54,20 @@ class Watcher:
 
     roots: tuple[Path, ...]
     settle: float = 0.05  # editors write in bursts (temp file, rename, chmod): wait them out
+    skip: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
-        self._last = snapshot(self.roots)
+        self._last = snapshot(self.roots, self.skip)
 
     def poll(self) -> list[Path]:
         """Changed files since the last call; waits until a burst of writes has settled."""
-        current = snapshot(self.roots)
+        current = snapshot(self.roots, self.skip)
         changed = changed_paths(self._last, current)
         if changed:
             deadline = time.monotonic() + 1.0
             while time.monotonic() < deadline:
                 time.sleep(self.settle)
-                again = snapshot(self.roots)
+                again = snapshot(self.roots, self.skip)
                 if again == current:
                     break
                 changed = sorted(set(changed) | set(changed_paths(current, again)))

@@ -95,14 +95,19 @@ class Staging:
         return True
 
     def commit(self) -> list[str]:
-        """Make the staged files the site; returns the paths removed from it."""
+        """Make the staged files the site; returns the paths removed from it.
+
+        A marker beside the site says a commit is under way until :meth:`finish` (called
+        once the cache knows the new site): a build interrupted in between is followed by a
+        full one, never by one trusting a half-written record.
+        """
         gone = sorted(set(self.previous) - set(self.outputs)) if not self.full else []
         (self.dir / SITE_MARKER).write_text("Built by `publisher build`; it replaces this "
                                             "folder on every full build.\n", encoding="utf-8")
+        self.marker.write_text("", encoding="utf-8")
         if self.full or not self.out.exists():
             self._swap()
             return gone
-        self.marker.write_text("", encoding="utf-8")
         for path in self.staged:
             target = self.out / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -113,8 +118,11 @@ class Staging:
         if not (self.out / SITE_MARKER).exists():
             os.replace(self.dir / SITE_MARKER, self.out / SITE_MARKER)
         shutil.rmtree(self.dir)
-        self.marker.unlink()
         return gone
+
+    def finish(self) -> None:
+        """The build is recorded: the next one may trust it."""
+        self.marker.unlink(missing_ok=True)
 
     def _swap(self) -> None:
         trash = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
@@ -123,7 +131,6 @@ class Staging:
         os.rename(self.dir, self.out)
         if trash.exists():
             shutil.rmtree(trash)
-        self.marker.unlink(missing_ok=True)
 
     def discard(self) -> None:
         """Forget this build (it failed): the site stays as it was."""

@@ -18,7 +18,15 @@ Columns:
                `hugo --watch`); Pelican's autoreload rebuilds everything, so n/a
   peak RSS     the largest of the cold/warm/1-file runs
 
-Timings are noisy on a shared 2-core machine: each cell is the best of ``--repeat`` runs.
+Timings are noisy on a shared 2-core machine: each cell is the best of ``--repeat`` runs,
+and the load average before and after is printed.
+
+Like for like: all three build one page per issue, a page per newsletter, a paginated index
+(50 per page), feeds of the 20 newest items, a sitemap and a search index over the whole text
+(Hugo: one index.json of every page's plain text, as Hugo sites do it; Pelican writes
+neither without plugins), with no tag or author pages. Hugo and Pelican render Markdown
+without publisher's extensions (typography, stackable tables), so they do a little less work
+per page.
 """
 
 from __future__ import annotations
@@ -388,15 +396,22 @@ def _cell(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f} s"
 
 
+def _ratio(value: float | None, reference: float | None) -> str:
+    return f"{value / reference:.2f}×" if value and reference else "n/a"
+
+
 def table(rows: list[Row]) -> str:
-    head = ("issues", "tool", "cold", "warm", "1-file", "watch 1-file", "peak RSS", "vs hugo (warm)")
+    """Markdown table; the ratios compare each tool with Hugo on the same corpus."""
+    head = ("issues", "tool", "cold", "warm", "1-file", "watch 1-file", "peak RSS",
+            "cold ÷ hugo", "warm ÷ hugo")
     lines = [" | ".join(head), " | ".join("---" for _ in head)]
     for row in rows:
         hugo = next((r for r in rows if r.tool == "hugo" and r.n == row.n), None)
-        ratio = f"{row.warm / hugo.warm:.2f}×" if hugo and hugo.warm and row.warm else "n/a"
         lines.append(" | ".join((f"{row.n:,}", row.tool, _cell(row.cold), _cell(row.warm),
                                  _cell(row.one_file), _cell(row.watch),
-                                 f"{row.rss_kb / 1024:.0f} MB", ratio)))
+                                 f"{row.rss_kb / 1024:.0f} MB",
+                                 _ratio(row.cold, hugo.cold if hugo else None),
+                                 _ratio(row.warm, hugo.warm if hugo else None))))
     return "\n".join(lines)
 
 
@@ -409,8 +424,8 @@ def main() -> None:
     args = parser.parse_args()
     tools = args.tools.split(",")
     rows: list[Row] = []
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
-          f"best of {args.repeat}", flush=True)
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; best of "
+          f"{args.repeat}; load average before: {os.getloadavg()[0]:.1f}", flush=True)
     for n in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"bench-archive-{n}-") as temp:
             base = args.keep / str(n) if args.keep else Path(temp)
@@ -430,6 +445,8 @@ def main() -> None:
                     raise SystemExit(f"unknown tool {tool!r}")
                 rows.append(row)
                 print(f"  {n} {tool}: done in {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.1f} (above ~0.5, other work shared "
+          "the cores: compare tools within one run, not across runs)")
     print()
     print(table(rows))
 

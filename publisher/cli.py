@@ -31,7 +31,17 @@ class PublisherGroup(click.Group):
                 click.echo(f"Error: {line}", err=True)
             for note in getattr(exc, "__notes__", []):
                 click.echo(f"  ({note})", err=True)
+            if any(not Path(str(p.location.path)).is_absolute() for p in exc.problems):
+                elsewhere_note(ctx)
             ctx.exit(1)
+
+
+def elsewhere_note(ctx: click.Context) -> None:
+    """Say where relative paths in messages start when --project is not the current folder."""
+    root = ctx.obj.get("project") if ctx.obj else None
+    if root is not None and (root / "newsletter.yaml").is_file() and \
+            root.resolve() != Path.cwd().resolve():
+        click.echo(f"  (paths are relative to the newsletter folder {root})", err=True)
 
 
 def project_root(ctx: click.Context) -> Path:
@@ -131,6 +141,7 @@ def check(ctx: click.Context, strict: bool) -> None:
     summary = (f"{len(report.issues)} issues, {len(report.errors)} errors, "
                f"{len(report.warnings)} warnings; largest email {largest:.1f} KB")
     if report.errors or (strict and report.warnings):
+        elsewhere_note(ctx)
         click.echo(f"Check failed: {summary}", err=True)
         ctx.exit(1)
     click.echo(f"OK: {summary}")

@@ -212,6 +212,7 @@ def publish(ctx: click.Context, issue: str, yes: bool, at: str | None, dry_run: 
     """
     from publisher.load import find_issue
     from publisher.pipeline import prepare
+    from publisher.sending import AlreadySent
 
     project = load(ctx)
     name = backend or project.settings.esp.backend
@@ -222,7 +223,12 @@ def publish(ctx: click.Context, issue: str, yes: bool, at: str | None, dry_run: 
     options = _options(project, at=at, dry_run=dry_run, backend=backend, force=force,
                        resend_unknown=resend_unknown, retry_failed=retry_failed,
                        wait=not no_wait)
-    result = _run_send(ctx, issue, options, yes)
+    try:
+        result = _run_send(ctx, issue, options, yes)
+    except AlreadySent as exc:
+        # publishing is the step an author (or CI) repeats: done once is done
+        click.echo(f"Already published: {exc}; nothing sent (send --force sends again).")
+        return
     if result.state in ("sent", "scheduled"):
         click.echo(f"Recorded in {project.relative(project.state_dir / 'ledger.jsonl')}; the "
                    "archive lists it from its next build.")

@@ -380,7 +380,7 @@ class Ledger:
             exact = boot is not None and boot == later
             for address, (mark, reason) in state.items():
                 if mark == ">" and exact:
-                    result.pop(address, None)  # reserved, never handed over: still to send
+                    continue  # reserved, never handed over: what earlier runs said still holds
                 else:
                     result[address] = ("@" if mark == ">" else mark, reason)
         return Progress(

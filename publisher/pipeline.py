@@ -130,10 +130,7 @@ def render_to_folder(project: Project, path: Path, out_dir: Path, *,
     prepared = prepare(project, path, backend=backend)
     email = prepared.email
     slug = prepared.issue.slug
-    series = project.settings.series_by_slug(prepared.issue.series)
-    to_header = f"{series.title} <{series.list_id or series.slug}@list.invalid>" if series else ""
-    mime = to_mime(email, to_header="", date=date)
-    del to_header  # the preview is addressed to nobody; the outbox addresses real copies
+    mime = to_mime(email, date=date)  # a preview, addressed to nobody
     files = {
         out_dir / f"{slug}.html": email.html.encode("utf-8"),
         out_dir / f"{slug}.txt": email.text.encode("utf-8"),

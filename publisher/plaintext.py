@@ -169,6 +169,8 @@ def _table(table: HtmlElement, width: int) -> str:
         for index, cell in enumerate(cells):
             label = headers[index] if index < len(headers) else ""
             texts, lists = _cell_parts(cell, width)
+            if not texts and not lists:
+                continue  # an empty cell says nothing; its label alone would read as a gap
             if index == 0:  # the first cell names the record: "Этап: 1"
                 lines.append(_wrap(f"{label}: {texts}" if label else texts, width))
                 lines.extend(lists)

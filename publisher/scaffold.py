@@ -62,7 +62,7 @@ def new_issue(project: Project, title: str, series: str, *,
     path = project.issues_dir / f"{series}-{number:03d}-{slug}.md"
     if path.exists():
         raise IssueError.at(project.relative(path), None, "already exists")
-    fields: dict = {"title": title, "date": (date or dt.date.today()).isoformat(),
+    fields: dict = {"title": title, "date": date or dt.date.today(),
                     "series": series}
     if series_settings.kind == "course":
         fields.update(lesson=number, delay="1 day" if number > 1 else "0 days")
@@ -70,7 +70,7 @@ def new_issue(project: Project, title: str, series: str, *,
         fields["number"] = number
     fields.update(slug=slug, preheader="", status="draft", tags=[])
     language = settings.site.language.split("-")[0]
-    text = _front_matter(fields).replace("date: '", "date: ").replace("'\nseries", "\nseries")
+    text = _front_matter(fields)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + _NEW_BODY.get(language, _NEW_BODY["en"]), encoding="utf-8")
     return path
@@ -125,12 +125,11 @@ def _write_scaffold(root: Path, config: Path, settings: dict, slug: str,
     issue = root / "issues" / f"{slug}-001-first.md"
     issue.parent.mkdir(parents=True, exist_ok=True)
     fields = {"title": "Первый выпуск" if language == "ru" else "First issue",
-              "date": dt.date.today().isoformat(), "series": slug, "number": 1,
+              "date": dt.date.today(), "series": slug, "number": 1,
               "slug": "first", "preheader": _FIRST_PREHEADER.get(language, _FIRST_PREHEADER["en"]),
               "status": "draft", "tags": []}
     body = _FIRST_BODY.get(language, _FIRST_BODY["en"])
-    issue.write_text(_front_matter(fields).replace("date: '", "date: ")
-                     .replace("'\nseries", "\nseries") + body, encoding="utf-8")
+    issue.write_text(_front_matter(fields) + body, encoding="utf-8")
     written.append(issue)
     templates = root / "templates"
     for source in sorted(PACKAGE_TEMPLATES.rglob("*")):

@@ -223,6 +223,11 @@ def _plan_per_recipient(ledger: Ledger, base: Plan, previous: list[LedgerEntry],
                    pending=replace(base.audience, recipients=pending))
 
 
+class AlreadySent(LedgerError):
+    """The ledger says this issue already went out to this audience (``send`` refuses;
+    ``publish``, the repeatable author's step, reports it and succeeds)."""
+
+
 def _already_sent(entry: LedgerEntry, email: Email) -> LedgerError:
     changed = "" if entry.hash == email.content_hash else \
         " (the issue has changed since)"
@@ -231,7 +236,7 @@ def _already_sent(entry: LedgerEntry, email: Email) -> LedgerError:
         verb = f"is scheduled for {_when(entry.scheduled_for).removeprefix('on ')}"
     else:
         verb = f"already went out {_when(entry.finished_at or entry.at)}"
-    return LedgerError(f"{entry.issue} {verb} to {entry.audience_desc} via {entry.backend}"
+    return AlreadySent(f"{entry.issue} {verb} to {entry.audience_desc} via {entry.backend}"
                        f"{ref}{changed}", hint="add --force to send it to the same audience "
                                                "again")
 

@@ -55,7 +55,11 @@ def parse_yaml(text: str, path: Path | str, *, line_offset: int = 0,
         except yaml.YAMLError:
             pass  # parse again below: the pure-Python parser words its errors more clearly
     try:
-        return _load(yaml.SafeLoader, text, line_offset)
+        return _load(_SafeLoader, text, line_offset)
+    except _BadValue as exc:
+        mark = exc.problem_mark
+        raise error.at(path, mark.line + 1 + line_offset if mark else None,
+                       str(exc.problem)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
@@ -72,9 +76,32 @@ def parse_yaml(text: str, path: Path | str, *, line_offset: int = 0,
         raise error.at(path, None, f"invalid YAML: {exc}") from None
 
 
-# libyaml's parser (when PyYAML was built with it) is ~5x faster on valid files and gives the
-# same node tree with the same marks; it is tried first, errors are reported by the other one
-_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+class _BadValue(yaml.constructor.ConstructorError):
+    """A well-formed scalar whose value is impossible (``2020-13-15``), with its position."""
+
+
+def _timestamp(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:  # PyYAML lets datetime's ValueError escape without a position
+        raise _BadValue(None, None, f"not a real date: {node.value} ({exc})",
+                        node.start_mark) from None
+
+
+class _SafeLoader(yaml.SafeLoader):
+    pass
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_FAST_LOADER: type | None = None
+if hasattr(yaml, "CSafeLoader"):
+    # libyaml's parser is ~5x faster on valid files and gives the same node tree with the
+    # same marks; it is tried first, errors are reported by the pure-Python one
+    class _CSafeLoader(yaml.CSafeLoader):  # type: ignore[name-defined, misc]
+        pass
+
+    _CSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+    _FAST_LOADER = _CSafeLoader
 
 
 def _load(loader_class: type, text: str, line_offset: int) -> tuple[Any, LineMap]:

@@ -91,7 +91,7 @@ def test_email_preview_at_phone_width_stacks_the_table(preview, page) -> None:  
     for index, name in ((0, "email-phone"), (1, "email-desktop")):
         frames.nth(index).screenshot(path=str(SHOTS / f"{name}.png"))
 
-    phone = page.frames[1]
+    phone = frames.nth(0).element_handle().content_frame()
     assert phone.evaluate("window.innerWidth") == 375
     assert phone.evaluate(OVERFLOW) <= 0, "the email scrolls sideways on a phone"
     cells = phone.locator("table.stackable tbody tr").first.locator("td")
@@ -104,13 +104,16 @@ def test_email_preview_at_phone_width_stacks_the_table(preview, page) -> None:  
     assert phone.locator("table.stackable .cell-label").first.is_visible()
     assert phone.locator("table.stackable td ul").first.is_visible()
 
-    desktop = page.frames[2]
+    desktop = frames.nth(1).element_handle().content_frame()
     assert desktop.evaluate("window.innerWidth") == 800
     first_cell = desktop.locator("table.stackable tbody td").first
     assert first_cell.evaluate("e => getComputedStyle(e).display") == "table-cell"
     assert not desktop.locator("table.stackable .cell-label").first.is_visible()
     # what the frame shows is the email itself: no preview machinery inside it
     assert "__reload" not in phone.content()
+
+    page.set_viewport_size(PHONE)  # the preview page itself works on a phone too
+    assert page.evaluate(OVERFLOW) <= 0
 
 
 def test_search_finds_the_article(preview, page) -> None:  # type: ignore[no-untyped-def]

@@ -160,3 +160,45 @@ def test_no_external_requests_in_templates(generated_site) -> None:
     js = (site / "static/search.js").read_text(encoding="utf-8")
     assert "http" not in css and "@import" not in css
     assert "http" not in js
+
+
+def test_images_are_published_under_assets(sample_site_project: Path) -> None:
+    issue = sample_site_project / "issues/upravlyay-ka-001-kak-ne-stat-zhertvoy-vorov-2.md"
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("Итак...", "Итак...\n\n![Схема этапов](img/etapy.png)"),
+                     encoding="utf-8")
+    (sample_site_project / "issues/img").mkdir()
+    (sample_site_project / "issues/img/etapy.png").write_bytes(b"\x89PNG\r\n\x1a\n-image-")
+    (sample_site_project / "issues/img/unused.png").write_bytes(b"not referenced")
+    project = load_project(sample_site_project)
+    build(project, sample_site_project / "_site")
+    site = sample_site_project / "_site"
+    page = (site / SAMPLE_PAGE / "index.html").read_text(encoding="utf-8")
+    assert 'src="../../assets/img/etapy.png"' in page
+    assert (site / "assets/img/etapy.png").read_bytes() == b"\x89PNG\r\n\x1a\n-image-"
+    assert not (site / "assets/img/unused.png").exists()
+    feed = (site / "feed.xml").read_text(encoding="utf-8")
+    assert "https://www.asconsult.ru/rassylki/assets/img/etapy.png" in feed  # absolute
+    assert check_site(site, project.settings.site.base_url) == []
+
+
+def test_archive_without_published_issues(project) -> None:
+    root = project()  # one issue, status ready, never sent
+    report = build(load_project(root), root / "_site")
+    site = root / "_site"
+    assert report.issues == 0
+    assert "Все выпуски" in (site / "index.html").read_text(encoding="utf-8")
+    assert ET.parse(site / "feed.xml").getroot().findall(f"{ATOM}entry") == []
+    assert query(site, "Первый абзац") == []
+    assert check_site(site, load_project(root).settings.site.base_url) == []
+
+
+def test_issue_body_is_the_email_body(sample_site_project: Path) -> None:
+    """The archive renders bodies itself (without the email's plain text); same HTML."""
+    from archive_site.bodies import body_html
+    from publisher.load import load_issues
+    from publisher.render import render_body
+
+    project = load_project(sample_site_project)
+    for issue in load_issues(project):
+        assert body_html(issue, project)[0] == render_body(issue, project).html

@@ -244,3 +244,18 @@ def test_many_issues_use_worker_processes(tmp_path: Path) -> None:
     assert snapshot(tmp_path / "one").keys() == snapshot(tmp_path / "two").keys()
     one, two = snapshot(tmp_path / "one"), snapshot(tmp_path / "two")
     assert all(one[p][1] == two[p][1] for p in one)
+
+
+def test_edit_hidden_by_same_mtime_and_size_is_seen(sample_site_project: Path) -> None:
+    """An edit in the same clock tick as the last read ("racy" file) is still noticed."""
+    issue = sample_site_project / "issues/upravlyay-ka-001-kak-ne-stat-zhertvoy-vorov-2.md"
+    issue.write_text(issue.read_text(encoding="utf-8"), encoding="utf-8")  # mtime: now
+    before = issue.stat()
+    build(load_project(sample_site_project), sample_site_project / "_site")
+    edit(issue, "Буду рад", "Буду вам")  # same length in bytes
+    os.utime(issue, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert issue.stat().st_size == before.st_size
+    report = build(load_project(sample_site_project), sample_site_project / "_site")
+    assert report.bodies_rendered == 1
+    page = sample_site_project / "_site/upravlyay-ka/kak-ne-stat-zhertvoy-vorov-2/index.html"
+    assert "Буду вам" in page.read_text(encoding="utf-8")

@@ -147,7 +147,7 @@ def test_email_previews(preview, sample_copy: Path) -> None:  # type: ignore[no-
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     assert "/__reload" not in email and "<base target=\"_blank\">" in email
     assert "*|" not in email  # merge tags filled with a sample subscriber
-    assert "unsubscribe/?email=reader@example.org" in email
+    assert "unsubscribe/?email=reader@example.org&amp;list=upravlyay-ka" in email
     assert "stackable" in email and "Конвертация" in email
 
     status, text, headers = get(preview.origin + f"/__emails/upravlyay-ka/{SLUG}/email.txt")
@@ -241,3 +241,10 @@ def test_email_preview_fills_sendsay_tags(preview, sample_copy: Path) -> None:  
     email = get(preview.origin + f"/__emails/upravlyay-ka/{SLUG}/email.html")[1]
     assert "[%" not in email and "Конвертация" in email
     assert f"https://www.asconsult.ru/rassylki/upravlyay-ka/{SLUG}/" in email  # web version
+
+
+def test_watcher_skips_the_output_folder(tmp_path: Path) -> None:
+    (tmp_path / "_site").mkdir()
+    watcher = Watcher((tmp_path,), settle=0.01, skip=(tmp_path / "_site",))
+    (tmp_path / "_site" / "index.html").write_text("built", encoding="utf-8")
+    assert watcher.poll() == []

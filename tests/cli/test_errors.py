@@ -25,6 +25,7 @@ ISSUE_CASES = {
     "unclosed_front_matter": "1: front matter is not closed: add a '---' line after the fields",
     "missing_title": "2: 'title' is required",
     "bad_date": "3: 'date' must be YYYY-MM-DD, got '15/01/2025'",
+    "impossible_date": "3: not a real date: 2020-13-15 (month must be in 1..12)",
     "bad_number": "5: 'number' must be a whole number from 1, got 'first'",
     "unknown_series": "4: unknown series 'newz' (did you mean 'news'?)",
     "unknown_field": "6: unknown field 'preheder' (did you mean 'preheader'?)",

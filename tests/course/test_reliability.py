@@ -64,9 +64,10 @@ def test_killed_during_issue_send_is_reconciled_not_resent(tmp_path: Path,
 
 def test_killed_mid_smtp_run_every_copy_at_most_once(tmp_path: Path) -> None:
     with SmtpServer() as server:
+        # 10 messages a second: slow enough that the kill lands mid-run on a loaded machine
         root = make_course(tmp_path / "nl", esp={
             "backend": "smtp", "smtp": {"host": server.host, "port": server.port,
-                                        "security": "none", "rate": 20}})
+                                        "security": "none", "rate": 10}})
         emails = enrol(root, 40)
         process = spawn(root, "course", "run", "--now", NOW)
         try:

@@ -117,3 +117,17 @@ def test_smtp_after_a_reboot_every_unconfirmed_reservation_is_in_doubt(project,
                   env={"PUBLISHER_BOOT_ID": "boot-b"})
     assert consent.returncode == 0, consent.stderr
     assert smtpd.delivered_to() == {f"r{i:02d}@example.org": 1 for i in range(10)}
+
+
+def test_secrets_stay_out_of_verbose_output(project, sendsay: FakeSendsay) -> None:  # type: ignore[no-untyped-def]
+    from tests.fixtures_sendsay import SENDSAY_APIKEY
+    root = project(files(), esp=esp_for("sendsay", sendsay=sendsay))
+    done = run(root, "--verbose", "send", "hello", "--yes", env=sendsay_env())
+    assert done.returncode == 0, done.stderr
+    assert "INFO publisher.sendsay" in done.stderr  # the log is really on
+    wrong = run(root, "--verbose", "--debug", "send", "hello", "--yes", "--force",
+                env={"SENDSAY_APIKEY": "wrong-key-0f0f0f"})
+    assert wrong.returncode == 1
+    everything = done.stdout + done.stderr + wrong.stdout + wrong.stderr + \
+        (root / ".publisher" / "ledger.jsonl").read_text()
+    assert SENDSAY_APIKEY not in everything and "wrong-key-0f0f0f" not in everything

@@ -219,3 +219,38 @@ def test_audience_key_is_the_list_or_a_fingerprint_of_the_addresses() -> None:
     assert audience_key(Audience(kind="recipients", list_id="subscribers/news.csv",
                                  recipients=cohort)) == "recipients:subscribers/news.csv"
     assert audience_key(PROOF) == "test:ed@example.org"
+
+
+def _progress_file(newsletter, text: str):  # type: ignore[no-untyped-def]
+    ledger = Ledger.of(newsletter)
+    path = ledger.progress_path("run")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return ledger.progress("run")
+
+
+def test_progress_same_boot_is_exact(newsletter, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PUBLISHER_BOOT_ID", "b1")
+    progress = _progress_file(newsletter, "= b1\n> a@x.org\n> b@x.org\n> c@x.org\n> d@x.org\n"
+                                          "@ a@x.org\n+ a@x.org\n@ b@x.org\n! b@x.org\t550 no\n"
+                                          "@ c@x.org\n")
+    assert progress.sent == {"a@x.org"} and progress.failed == {"b@x.org": "550 no"}
+    assert progress.in_doubt == {"c@x.org"}  # d was reserved but never handed over: pending
+
+
+def test_progress_after_a_reboot_is_conservative(newsletter, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PUBLISHER_BOOT_ID", "b2")
+    progress = _progress_file(newsletter, "= b1\n> a@x.org\n> b@x.org\n@ a@x.org\n+ a@x.org\n")
+    assert progress.sent == {"a@x.org"} and progress.in_doubt == {"b@x.org"}
+
+
+def test_progress_later_reservation_keeps_an_earlier_doubt(newsletter, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PUBLISHER_BOOT_ID", "b1")
+    progress = _progress_file(newsletter, "= b1\n> a@x.org\n@ a@x.org\n= b1\n> a@x.org\n")
+    assert progress.in_doubt == {"a@x.org"}
+
+
+def test_progress_ignores_a_torn_last_line(newsletter, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PUBLISHER_BOOT_ID", "b1")
+    progress = _progress_file(newsletter, "= b1\n> a@x.org\n@ a@x.org\n+ a@x.o")
+    assert progress.in_doubt == {"a@x.org"} and progress.sent == frozenset()

@@ -31,6 +31,25 @@ def test_publish_with_the_default_outbox_works_without_any_account(project) -> N
     assert sent_issue_keys(load_project(root)) == {KEY}
 
 
+def test_publish_again_is_done_once_while_send_again_is_refused(project) -> None:  # type: ignore[no-untyped-def]
+    root = project({DEFAULT_ISSUE: issue_text(slug="hello")})
+    assert invoke(root, "publish", "hello", "--yes").exit_code == 0
+    eml = root / "outbox" / "news" / "hello" / "list-pl01.eml"
+    first = eml.stat().st_mtime_ns
+    again = invoke(root, "publish", "hello", "--yes")
+    assert again.exit_code == 0, again.output
+    assert "Already published: news/hello already went out on" in again.output
+    assert "nothing sent" in again.output
+    resend = invoke(root, "send", "hello", "--yes")
+    assert resend.exit_code == 1
+    assert "add --force to send it to the same audience again" in resend.output
+    assert eml.stat().st_mtime_ns == first  # nothing was written again
+    from publisher.ledger import Ledger
+    from publisher.config import load_project
+    real = [e for e in Ledger.of(load_project(root)).entries() if e.state == "sent"]
+    assert len(real) == 1
+
+
 def test_outbox_writes_one_personalised_file_per_subscriber(project) -> None:  # type: ignore[no-untyped-def]
     root = make(project, "outbox")
     result = invoke(root, "send", "hello", "--yes")
