@@ -155,7 +155,7 @@ class SeriesSettings:
     kind: Literal["newsletter", "course"] = field(default="newsletter", metadata=doc(
         "'newsletter' (every issue to the whole list) or 'course' (lessons per subscriber)."))
     course: CourseSettings = field(default_factory=CourseSettings, metadata=doc(
-        "Courses only: sending window and how lessons are delivered (see docs/courses.md)."))
+        "Courses only: sending window and how lessons are delivered (see README: Email courses)."))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unsubscribe": "Отписаться от рассылки",
         "subscribe": "Подписаться",
         "newsletters": "Рассылки",
-        "issue_number": "Выпуск №",
+        "issue_number": "Выпуск №\u00a0",  # № is followed by a non-breaking space
         "lesson_number": "Урок",
         "previous": "Предыдущий выпуск",
         "next": "Следующий выпуск",

@@ -35,6 +35,8 @@ class RussianTypographer:
     def __call__(self, text: str) -> str:
         if not text:
             return text
+        if "[%" not in text and "*|" not in text:  # the usual case: no ESP tags to protect
+            return self._plain(text)
         # each ESP tag stands in as one private-use character while the rules run, so it is
         # never changed itself yet still counts as a word ("и [% name %]" glues like "и Анна")
         tags: list[str] = []
@@ -66,13 +68,19 @@ class RussianTypographer:
         return text
 
     def _quotes(self, text: str) -> Iterator[str]:
+        """Pair quotes: visit only the quote characters, copy the text between them."""
+        position = 0
         previous = self.previous
-        for char in text:
+        for match in _ANY_QUOTE.finditer(text):
+            start = match.start()
+            char = match.group()
+            if start > position:
+                previous = text[start - 1]
             if char == "«":
                 self.depth += 1
             elif char == "»":
                 self.depth = max(0, self.depth - 1)
-            elif char in "\"“”„":
+            else:
                 opening = previous in _OPEN_CONTEXT or previous.isspace()
                 if char == "„" or (char == "“" and opening):
                     opening = True
@@ -82,5 +90,8 @@ class RussianTypographer:
                 else:
                     self.depth = max(0, self.depth - 1)
                     char = "»" if self.depth == 0 else "“"
-            previous = char
+            yield text[position:start]
             yield char
+            previous = char
+            position = start + 1
+        yield text[position:]
