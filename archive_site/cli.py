@@ -58,6 +58,3 @@ def build(ctx: click.Context, out: Path | None, clean: bool, jobs: int | None) -
     finally:
         bar.close()
     click.echo(report.summary)
-
-
-commands = [build]

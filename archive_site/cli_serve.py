@@ -86,6 +86,3 @@ def serve(ctx: click.Context, port: int, out: Path | None) -> None:
         signal.signal(signal.SIGTERM, previous)
         preview.stop()
     click.echo("Stopped.")
-
-
-commands = [serve]

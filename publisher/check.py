@@ -59,9 +59,16 @@ def check_project(project: Project, *, render: bool = True) -> CheckReport:
                                                   "show best in inboxes"))
         if render:
             _render_checks(project, issue, report)
-    for extra in EXTRA_CHECKS:
+    for extra in _extra_checks():
         extra(project, report.issues, report)
     return report
+
+
+def _extra_checks() -> list[Callable[[Project, list[Issue], CheckReport], None]]:
+    """Rules of later stages: course sequences always, plus any registered ones."""
+    from publisher.course.checks import check_courses  # on use: keeps start-up light
+
+    return [check_courses, *(c for c in EXTRA_CHECKS if c is not check_courses)]
 
 
 def _render_checks(project: Project, issue: Issue, report: CheckReport) -> None:

@@ -8,6 +8,7 @@ errors); ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -19,7 +20,16 @@ from publisher.errors import PublisherError
 
 
 class PublisherGroup(click.Group):
-    """Turns library errors into clean messages."""
+    """Turns library errors into clean messages; loads later stages' commands on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            module, attribute = LAZY_COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:
@@ -175,25 +185,17 @@ def render(ctx: click.Context, issue: str, out: Path, backend: str | None) -> No
                f"{result.text.name}, {result.eml.name}")
 
 
-# Commands from the other stages register below, one line each.
-def _register() -> None:
-    import importlib
-
-    for module, name in (("publisher.cli_send", "commands"),
-                         ("archive_site.cli", "commands"),
-                         ("archive_site.cli_serve", "commands"),
-                         ("publisher.cli_course", "commands")):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        for command in getattr(mod, name):
-            cli.add_command(command)
-
-
-_register()
+# Commands of the later stages, imported only when used: `publisher render` should not pay
+# for loading the archive server or the course runner (start-up time is most of a one-file
+# rebuild). "name": "module:attribute".
+LAZY_COMMANDS = {
+    "send": "publisher.cli_send:send",
+    "publish": "publisher.cli_send:publish",
+    "status": "publisher.cli_send:status",
+    "build": "archive_site.cli:build",
+    "serve": "archive_site.cli_serve:serve",
+    "course": "publisher.cli_course:course",
+}
 
 
 def main() -> None:  # pragma: no cover

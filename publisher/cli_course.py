@@ -337,6 +337,3 @@ def resolve(ctx: click.Context, course_slug: str, email: str, lesson: int, sent:
                              "failed delivery to settle")
     click.echo(f"{course_slug}: lesson {lesson} to {address} marked "
                + ("sent" if sent else "not sent; the next run sends it"))
-
-
-commands = [course]

@@ -329,6 +329,3 @@ def funnel(numbers: tuple[tuple[str, int], ...]) -> list[str]:
             rate = f"  {100 * value / values[base]:5.1f}% of {base}"
         out.append(f"{label:<14}{value:>8}{rate}")
     return out
-
-
-commands = [send, publish, status]

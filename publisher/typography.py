@@ -56,11 +56,16 @@ class RussianTypographer:
             if text:
                 self.previous = text[-1]
             return text
-        text = _DOUBLE_ANGLE.sub(r"«\1»", text)
-        text = _ELLIPSIS.sub("…", text)
-        text = _DASH.sub(NBSP + "—", text)
-        if self.previous in ("", "\n"):
-            text = _LINE_START_DASH.sub("—", text)
+        # each rule runs only when its trigger character is present: most text nodes are
+        # short runs between inline tags, and a substring test is far cheaper than a regex
+        if "<<" in text:
+            text = _DOUBLE_ANGLE.sub(r"«\1»", text)
+        if "..." in text:
+            text = _ELLIPSIS.sub("…", text)
+        if "-" in text or "–" in text or "—" in text:
+            text = _DASH.sub(NBSP + "—", text)
+            if self.previous in ("", "\n"):
+                text = _LINE_START_DASH.sub("—", text)
         text = _SHORT_WORD.sub("\\1" + NBSP, text)
         if _ANY_QUOTE.search(text):  # the character loop is the slow part; most text skips it
             text = "".join(self._quotes(text))

@@ -30,11 +30,14 @@ def config_reference() -> str:
 
 def _commands(group: click.Group, prefix: str) -> list[tuple[str, click.Command]]:
     out = []
-    for name in sorted(group.commands):
-        command = group.commands[name]
-        out.append((f"{prefix} {name}", command))
-        if isinstance(command, click.Group):
-            out.extend(_commands(command, f"{prefix} {name}"))
+    with click.Context(group, info_name=prefix) as ctx:
+        for name in group.list_commands(ctx):  # includes the lazily loaded ones
+            command = group.get_command(ctx, name)
+            if command is None:
+                continue
+            out.append((f"{prefix} {name}", command))
+            if isinstance(command, click.Group):
+                out.extend(_commands(command, f"{prefix} {name}"))
     return out
 
 

@@ -130,6 +130,8 @@ class SendsayAccount:
         self.issues: list[IssueRecord] = []
         self.drafts: dict[str, dict[str, Any]] = {}
         self.members: dict[str, dict[str, Any]] = {}
+        #: workflow ("sequence") id -> addresses started on it, in order
+        self.sequence_members: dict[str, list[str]] = {}
         self._next_track = 1
         self._next_issue = 1001  # distinct from track ids, so mixing them up is caught
         self._next_draft = 1
@@ -140,6 +142,7 @@ class SendsayAccount:
             "issue.draft.list": self._draft_list, "issue.draft.delete": self._draft_delete,
             "group.list": self._group_list, "group.get": self._group_get,
             "member.set": self._member_set, "member.get": self._member_get,
+            "sequence.member.start": self._sequence_member_start,
             "issue.list": self._issue_list, "stat.uni": self._stat_uni,
         }
 
@@ -456,6 +459,20 @@ class SendsayAccount:
         if request.get("return_fresh_obj"):
             answer["obj"] = deep_copy(self.members[email])
         return answer
+
+    def _sequence_member_start(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Start a subscriber on a workflow (assumed shape: ``id`` + ``email``; the address
+        must already be in the base, as for express sends)."""
+        sequence_id = request.get("id")
+        if sequence_id in (None, ""):
+            raise missing("id")
+        email = member_email(request)
+        if email not in self.members:
+            raise ApiError("error/member/not_found", email)
+        started = self.sequence_members.setdefault(str(sequence_id), [])
+        if email not in started:
+            started.append(email)
+        return {}
 
     def _member_get(self, request: dict[str, Any]) -> dict[str, Any]:
         email = member_email(request)

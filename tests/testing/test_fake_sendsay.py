@@ -720,3 +720,16 @@ def test_runs_as_a_separate_process(tmp_path: Path) -> None:
     entries = read_log(log_file)
     assert [(e["action"], e["outcome"]) for e in entries] == [("ping", "ok"),
                                                                ("issue.send", "ok")]
+
+
+def test_sequence_member_start_needs_a_known_member_and_records_the_start(
+        sendsay: FakeSendsay) -> None:
+    unknown = call(sendsay, {"action": "sequence.member.start", "id": "17",
+                             "email": "anna@example.org"})
+    assert unknown["errors"][0]["id"] == "error/member/not_found"
+    call(sendsay, {"action": "member.set", "email": "anna@example.org"})
+    assert "errors" not in call(sendsay, {"action": "sequence.member.start", "id": "17",
+                                          "email": "anna@example.org"})
+    missing_id = call(sendsay, {"action": "sequence.member.start", "email": "anna@example.org"})
+    assert missing_id["errors"][0]["id"] == "error/request/missing_param"
+    assert sendsay.account.sequence_members == {"17": ["anna@example.org"]}
