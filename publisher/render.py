@@ -14,7 +14,7 @@ import traceback
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
@@ -23,11 +23,12 @@ from publisher import urls
 from publisher.config import Project
 from publisher.errors import IssueError, TemplateError
 from publisher.i18n import format_date, strings
-from publisher.markdown_ext import ConvertContext, ImageRef, make_markdown
 from publisher.merge_tags import Dialect, dialect_for
 from publisher.models import Email, Issue
-from publisher.plaintext import html_to_text
 from publisher.utm import add_utm
+
+if TYPE_CHECKING:  # Markdown and lxml load on first use: a build with nothing to render
+    from publisher.markdown_ext import ImageRef  # skips them, and start-up is most of it
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -43,6 +44,8 @@ class RenderedBody:
 
 @lru_cache(maxsize=4)
 def _converter(typography: bool):  # type: ignore[no-untyped-def]
+    from publisher.markdown_ext import make_markdown
+
     return make_markdown(typography)
 
 
@@ -50,6 +53,8 @@ def markdown_to_html(source: str, project: Project, *, source_dir: Path | None =
                      first_line: int = 1) -> tuple[str, list[ImageRef]]:
     """Convert Markdown with the newsletter syntax; returns HTML and the images found."""
     md, extension = _converter(project.settings.typography)
+    from publisher.markdown_ext import ConvertContext
+
     extension.context = ConvertContext(
         source_dir=source_dir, assets_root=project.issues_dir,
         assets_url=urls.assets_url(project), source=source, first_line=first_line)
@@ -62,6 +67,8 @@ def render_body(issue: Issue, project: Project) -> RenderedBody:
     """The issue's Markdown as HTML (shared by email and archive) and as plain text."""
     html, images = markdown_to_html(issue.body, project, source_dir=issue.path.parent,
                                     first_line=issue.body_line)
+    from publisher.plaintext import html_to_text
+
     return RenderedBody(html=html, text=html_to_text(html), images=tuple(images))
 
 
@@ -139,6 +146,8 @@ def _library_html(project: Project) -> str:
 
 @lru_cache(maxsize=8)
 def _library_text(project: Project) -> str:
+    from publisher.plaintext import html_to_text
+
     return html_to_text(_library_html(project)).strip()
 
 
