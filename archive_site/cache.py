@@ -32,7 +32,8 @@ SCHEMA_VERSION = 5  # bump whenever a stored format changes
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, seen_ns INTEGER NOT NULL,
+    path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,
+    seen_ns INTEGER NOT NULL,
     sha TEXT NOT NULL, issue BLOB NOT NULL, body_sha TEXT NOT NULL, meta_terms TEXT NOT NULL,
     title_typeset TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS bodies (
@@ -151,7 +152,7 @@ class Cache:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Cache":
+    def __enter__(self) -> Cache:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -25,7 +25,7 @@ from archive_site.collect import Entry
 from publisher import urls
 from publisher.config import Project, SeriesSettings
 from publisher.i18n import format_date
-from publisher.render import common_context, render_template
+from publisher.render import _HEADING, _title_in_body, common_context, render_template
 
 PAGE_SIZE = 50  # issues per index page
 #: top-level names the builder uses; a series slug must not take one
@@ -94,7 +94,7 @@ class Site:
         if series.kind == "course":
             label = f"{self.t.lesson_number}\u00a0{issue.lesson or issue.number}"
         else:
-            label = f"{self.t.issue_number}\u00a0{issue.number}"
+            label = f"{self.t.issue_number}{issue.number}"  # the word ends in its own space
         title = entry.title_typeset if self.settings.typography else issue.title
         return Card(title=title, path=f"{issue.series}/{issue.slug}/",
                     date=format_date(issue.date, self.language), iso=issue.date.isoformat(),
@@ -137,6 +137,22 @@ def local_links(html: str, base_url: str, rel: str) -> str:
                   html)
 
 
+def promote_title(title_html: str, body_html: str) -> tuple[str, bool]:
+    """The body with its own copy of the title (if any) made the page's ``<h1>``.
+
+    Authors often place the title as a heading after a greeting, as in the email; the email
+    then omits its own title (``publisher.render._title_in_body``), and the page does the
+    same: the body's heading becomes the single h1, so the title is neither shown twice
+    nor missing from the document outline. Returns (body, whether a heading was promoted).
+    """
+    for match in _HEADING.finditer(body_html):
+        if _title_in_body(title_html, match.group(0)):
+            inner = match.group(1)
+            heading = f'<h1 id="issue-title" class="issue-title">{inner}</h1>'
+            return body_html[:match.start()] + heading + body_html[match.end():], True
+    return body_html, False
+
+
 def series_order(entries: list[Entry]) -> list[Entry]:
     """A series' issues in reading order: lesson order for courses, number for newsletters."""
     return sorted(entries, key=lambda e: (e.issue.lesson or e.issue.number, e.issue.date))
@@ -163,9 +179,10 @@ def _issue_renderer(site: Site, series: SeriesSettings, entry: Entry, card: Card
                     prev: Card | None, next_: Card | None, cache: Cache) -> Callable[[], bytes]:
     def render() -> bytes:
         path = card.path + "index.html"
-        body_html = cache.body_html(entry.body_key)
         rel = "../" * path.count("/")
+        body_html, title_in_body = promote_title(card.title, cache.body_html(entry.body_key))
         context = {"issue": entry.issue, "series": series, "title_html": card.title,
+                   "show_title": not title_in_body,
                    "date": card.date, "iso_date": card.iso, "number_label": card.number_label,
                    "body_html": Markup(local_links(body_html, site.base_url, rel)),
                    "prev": prev, "next": next_}

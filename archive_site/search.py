@@ -166,7 +166,7 @@ def _ids(deltas: list[int]) -> list[int]:
     return out
 
 
-def _deltas(ids: "list[int] | array[int]") -> list[int]:
+def _deltas(ids: list[int] | array[int]) -> list[int]:
     return [ids[0]] + [b - a for a, b in zip(ids, ids[1:])]
 
 

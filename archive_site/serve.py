@@ -165,7 +165,7 @@ class Preview:
         while not self._stopping.wait(0.5):
             pass
 
-    def __enter__(self) -> "Preview":
+    def __enter__(self) -> Preview:
         self.start()
         return self
 
@@ -212,7 +212,8 @@ class Preview:
                 outcome = BuildOutcome(ok=False, seconds=time.perf_counter() - started,
                                        changed=changed,
                                        errors=(f"internal error while building: {detail} "
-                                               "(run `publisher --debug build` for the traceback)",))
+                                               "(run `publisher --debug build` for the "
+                                               "traceback)",))
         self._publish(project, outcome)
         self.notify(outcome)
         return outcome

@@ -95,7 +95,8 @@ table.meta{border-collapse:collapse;margin:0 0 12px}
 table.meta th{text-align:left;padding:2px 12px 2px 0;color:#5b6770;font-weight:normal;
 vertical-align:top}table.meta td{padding:2px 0}
 .frames{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
-.frame{min-width:0;max-width:100%;overflow-x:auto}.frame h2{font-size:14px;margin:0 0 6px;color:#5b6770}
+.frame{min-width:0;max-width:100%;overflow-x:auto}
+.frame h2{font-size:14px;margin:0 0 6px;color:#5b6770}
 iframe{display:block;border:1px solid #c8d1d9;background:#fff;height:900px}
 .warn{background:#fff7e0;border-left:4px solid #c98a00;padding:8px 12px;margin:0 0 12px}
 .err{background:#fdecea;border-left:4px solid #b3261e;padding:8px 12px;margin:0 0 12px;
@@ -187,5 +188,7 @@ def issue_path_of(request_path: str) -> tuple[str, str, str] | None:
     return None
 
 
-__all__ = ["PREFIX", "Listing", "list_issues", "index_page", "preview_page", "email_document", "error_page", "find",
-           "render", "issue_path_of"]
+__all__ = [
+    "PREFIX", "Listing", "list_issues", "index_page", "preview_page", "email_document",
+    "error_page", "find", "render", "issue_path_of",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -25,6 +26,14 @@ _project: Project | None = None
 def _init(project: Project) -> None:
     global _project
     _project = project
+
+
+def _init_worker(project: Project) -> None:
+    """A pool worker's start: Ctrl-C reaches the whole process group, but only the parent
+    acts on it (it terminates the pool); a worker that also raised KeyboardInterrupt would
+    print a traceback of its own for every process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init(project)
 
 
 def current_project() -> Project:
@@ -53,7 +62,8 @@ class Workers:
             # copy a held lock into the child; use a fork server there
             method = "fork" if threading.active_count() == 1 else "forkserver"
             context = multiprocessing.get_context(method)
-            self._pool = context.Pool(self.jobs, initializer=_init, initargs=(self.project,))
+            self._pool = context.Pool(self.jobs, initializer=_init_worker,
+                                      initargs=(self.project,))
         chunk = max(1, min(64, len(items) // (self.jobs * 8)))
         return self._pool.imap_unordered(job, items, chunksize=chunk)
 

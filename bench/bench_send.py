@@ -156,7 +156,7 @@ def bench_sendsay(tmp: Path, sends: int) -> list[tuple[str, str]]:
                 client.issue_send(letter, sendwhen="now", group="pl01", name=email.issue_key)
                 bare.append(time.perf_counter() - started)
         full = []
-        for index in range(sends):
+        for _ in range(sends):
             started = time.perf_counter()
             deliver(project, email, Audience(kind="list", list_id="pl01"),
                     options=SendOptions(backend="sendsay", force=True, wait=False))

@@ -9,7 +9,7 @@ Extra checks (course sequences) register in :data:`EXTRA_CHECKS`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from publisher.config import Project
 from publisher.errors import Location, Problem, PublisherError

@@ -33,7 +33,7 @@ def _timezone(project: Project, slug: str) -> str:
 def _when(value: str | None, timezone: str, option: str) -> dt.datetime:
     """``--now``/``--at``: a date or date+time, naive values in ``timezone``; default: now."""
     if value is None:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
     parsed = parse_when(value, timezone)
     if parsed is None:
         raise click.BadParameter(f"expected YYYY-MM-DD or 'YYYY-MM-DD HH:MM', got {value!r}",
@@ -105,10 +105,10 @@ def enroll(ctx: click.Context, course_slug: str, email: str, name: str, at: str 
     course_obj = load_course(project, course_slug)
     with CourseStore.for_project(project.root) as store:
         result = store.enrol(course_slug, [Enrolee(address, name.strip(), timezone, when)],
-                             course_obj.delays, dt.datetime.now(dt.timezone.utc))
+                             course_obj.delays, dt.datetime.now(dt.UTC))
     if result.added:
-        click.echo(f"Enrolled {address} in {course_slug} (from "
-                   f"{when.astimezone(zone(timezone or _timezone(project, course_slug))):%Y-%m-%d %H:%M})")
+        local = when.astimezone(zone(timezone or _timezone(project, course_slug)))
+        click.echo(f"Enrolled {address} in {course_slug} (from {local:%Y-%m-%d %H:%M})")
     elif result.reactivated:
         click.echo(f"Re-enrolled {address} in {course_slug}: continues where they stopped")
     else:
@@ -142,7 +142,7 @@ def import_(ctx: click.Context, course_slug: str, csv_file: Path) -> None:
         click.echo(f"Error: {problem}", err=True)
     with CourseStore.for_project(project.root) as store:
         result = store.enrol(course_slug, [p for _, p in roster.people], course_obj.delays,
-                             dt.datetime.now(dt.timezone.utc))
+                             dt.datetime.now(dt.UTC))
     delimiter = {"\t": "tab"}.get(roster.delimiter, repr(roster.delimiter))
     click.echo(f"Read {csv_file} as {roster.encoding} (delimiter {delimiter}): {roster.rows} "
                f"rows; enrolled {len(result.added)}, re-enrolled {len(result.reactivated)}, "
@@ -168,7 +168,7 @@ def unenroll(ctx: click.Context, course_slug: str, email: str, unsubscribed: boo
     course_series(project, course_slug)
     address = _address(email)
     with CourseStore.for_project(project.root) as store:
-        done = store.unenrol(course_slug, address, dt.datetime.now(dt.timezone.utc),
+        done = store.unenrol(course_slug, address, dt.datetime.now(dt.UTC),
                              "unsubscribed" if unsubscribed else "unenrolled")
         known = store.is_enrolled(course_slug, address)
     if done:
@@ -300,7 +300,7 @@ def sync(ctx: click.Context, course_slug: str) -> None:
     from publisher.course.sendsay import sync_drafts
 
     project = load(ctx)
-    results = sync_drafts(project, course_slug, now=dt.datetime.now(dt.timezone.utc))
+    results = sync_drafts(project, course_slug, now=dt.datetime.now(dt.UTC))
     for item in results:
         click.echo(f"lesson {item.lesson} «{item.title}»: draft {item.draft_id} {item.action}")
     changed = sum(r.action != "unchanged" for r in results)

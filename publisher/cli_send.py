@@ -81,7 +81,8 @@ def show_dry_run(plan: Plan, project: Project) -> None:
     first = plan.pending.recipients[0] if plan.pending.recipients else \
         Recipient(f"{plan.pending.list_id}@list.invalid")
     if plan.backend == "sendsay":
-        click.echo(f"\nissue.send: sendwhen={'test' if plan.test else 'later' if plan.at else 'now'}"
+        sendwhen = "test" if plan.test else "later" if plan.at else "now"
+        click.echo(f"\nissue.send: sendwhen={sendwhen}"
                    f", name={plan.email.issue_key}, letter with HTML and text; Sendsay fills "
                    "[% ... %] tags per subscriber.")
         click.echo("\n" + "\n".join(plan.email.text.splitlines()[:20]))

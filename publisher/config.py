@@ -164,7 +164,7 @@ class LinkSettings:
 
     title: str = field(metadata=doc("Link text."))
     url: str = field(metadata=doc("Absolute URL (http, https, mailto: or tel:).", _link_url))
-    children: tuple["LinkSettings", ...] = field(default=(), metadata=doc("Sub-menu links."))
+    children: tuple[LinkSettings, ...] = field(default=(), metadata=doc("Sub-menu links."))
 
 
 @dataclass(frozen=True)
@@ -321,7 +321,7 @@ class Project:
 
 
 def load_project(root: Path | str = ".") -> Project:
-    """Read and validate ``newsletter.yaml`` in ``root``; raise ConfigError listing every problem."""
+    """Read and validate ``newsletter.yaml`` in ``root``; raise ConfigError with every problem."""
     root = Path(root)
     path = root / CONFIG_NAME
     display = path if root == Path(".") else path
@@ -331,7 +331,8 @@ def load_project(root: Path | str = ".") -> Project:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError.at(display, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        raise ConfigError.at(display, None,
+                             f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     data, lines = parse_yaml(text, display, error=ConfigError)
     return Project(root=root, settings=build_settings(data, display, lines),
                    config_path=path, lines=lines)

@@ -56,7 +56,7 @@ class PublisherError(Exception):
         super().__init__(message)
 
     @classmethod
-    def at(cls, path: Path | str, line: int | None, message: str, **kwargs) -> "PublisherError":
+    def at(cls, path: Path | str, line: int | None, message: str, **kwargs) -> PublisherError:
         """Build an error for a single problem at ``path:line``."""
         return cls(problems=[Problem(Location(path, line), message)], **kwargs)
 

@@ -84,7 +84,7 @@ def audience_key(audience: Audience) -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _crc(record: dict[str, Any]) -> str:
@@ -166,7 +166,7 @@ class Ledger:
         self._display_root = display_root
 
     @classmethod
-    def of(cls, project: Project) -> "Ledger":
+    def of(cls, project: Project) -> Ledger:
         return cls(project.state_dir, project.root)
 
     def display(self, path: Path) -> str:
@@ -274,7 +274,7 @@ class Ledger:
     def lock(self) -> Iterator[None]:
         """Exclusive use of the ledger for one send (a second `publisher send` waits for none)."""
         self.dir.mkdir(parents=True, exist_ok=True)
-        handle = open(self.dir / "ledger.lock", "a+b")
+        handle = open(self.dir / "ledger.lock", "a+b")  # noqa: SIM115 (held until release())
         try:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -389,7 +389,7 @@ class Ledger:
             in_doubt=frozenset(a for a, (m, _) in result.items() if m == "@"))
 
     def journal(self, entry_id: str, upcoming: tuple[Recipient, ...] = (),
-                on_done: Any = None) -> "DeliveryLog":
+                on_done: Any = None) -> DeliveryLog:
         return DeliveryLog(self.progress_path(entry_id), upcoming=upcoming, on_done=on_done)
 
 
@@ -459,7 +459,7 @@ class DeliveryLog:
                 [a for a in self._order[index:index + self.batch] if a not in self._reserved]
             self._reserved.update(upcoming)
             self._write("".join(f"> {a}\n" for a in upcoming).encode("utf-8"), sync=True)
-        self._write(f"@ {address}\n".encode("utf-8"))
+        self._write(f"@ {address}\n".encode())
 
     def done(self, recipient: Recipient, error: str | None = None) -> None:
         from publisher.sending import crashpoint  # test hook: die mid-run
@@ -468,9 +468,9 @@ class DeliveryLog:
         crashpoint(f"after-handover:{self.count + 1}")
         if error:
             reason = " ".join(redact(error).split())
-            self._write(f"! {address}\t{reason}\n".encode("utf-8"))
+            self._write(f"! {address}\t{reason}\n".encode())
         else:
-            self._write(f"+ {address}\n".encode("utf-8"))
+            self._write(f"+ {address}\n".encode())
         self.count += 1
         crashpoint(f"after-recipient:{self.count}")
         if self.on_done is not None:

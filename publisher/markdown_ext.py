@@ -127,7 +127,7 @@ class CellLabelProcessor(Treeprocessor):
 class ImageProcessor(Treeprocessor):
     """Record images and make relative sources absolute archive URLs."""
 
-    def __init__(self, md: Markdown, context_holder: "NewsletterExtension") -> None:
+    def __init__(self, md: Markdown, context_holder: NewsletterExtension) -> None:
         super().__init__(md)
         self.holder = context_holder
 

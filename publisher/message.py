@@ -100,7 +100,7 @@ def to_mime(email: Email, *, to: Recipient | None = None, to_header: str = "",
         _set_address(message, "To", *parseaddr(to_header))
     if email.reply_to:
         message["Reply-To"] = email.reply_to
-    message["Date"] = format_datetime(date or dt.datetime.now(dt.timezone.utc))
+    message["Date"] = format_datetime(date or dt.datetime.now(dt.UTC))
     message["Message-ID"] = message_id or email.message_id
     if list_unsubscribe:
         message["List-Unsubscribe"] = f"<{list_unsubscribe}>"

@@ -126,4 +126,4 @@ class SendReceipt:
     accepted: int = 0
     failed: tuple[tuple[str, str], ...] = ()  # (address, reason) for recipients that failed
     scheduled_for: dt.datetime | None = None
-    sent_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    sent_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))

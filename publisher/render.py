@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from publisher import urls
 from publisher.config import Project
-from publisher.errors import IssueError, TemplateError
+from publisher.errors import TemplateError
 from publisher.i18n import format_date, strings
 from publisher.merge_tags import Dialect, dialect_for
 from publisher.models import Email, Issue
@@ -75,7 +75,8 @@ def render_body(issue: Issue, project: Project) -> RenderedBody:
 def template_dirs(project: Project) -> list[Path]:
     """The folder's own templates first, then the ones shipped with publisher."""
     dirs = [project.templates_dir]
-    if PACKAGE_TEMPLATES.is_dir() and PACKAGE_TEMPLATES.resolve() != project.templates_dir.resolve():
+    shipped = PACKAGE_TEMPLATES
+    if shipped.is_dir() and shipped.resolve() != project.templates_dir.resolve():
         dirs.append(PACKAGE_TEMPLATES)
     return dirs
 
@@ -281,4 +282,4 @@ def check_body(issue: Issue, body: RenderedBody, project: Project) -> tuple[list
 
 
 __all__ = ["RenderedBody", "render_body", "render_email", "markdown_to_html", "render_template",
-           "environment", "common_context", "check_body", "IssueError"]
+           "environment", "common_context", "check_body"]

@@ -15,7 +15,8 @@ import difflib
 import types
 import typing
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
+from collections.abc import Callable
 
 from publisher.errors import Location, Problem
 from publisher.yamlfile import LineMap

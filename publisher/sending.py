@@ -124,7 +124,7 @@ def parse_at(value: str, project: Project) -> dt.datetime:
     except ValueError:
         raise PublisherError(f"--at must be 'YYYY-MM-DD HH:MM', got {value!r}") from None
     at = naive.replace(tzinfo=zoneinfo.ZoneInfo(project.settings.site.timezone))
-    if at <= dt.datetime.now(dt.timezone.utc):
+    if at <= dt.datetime.now(dt.UTC):
         raise PublisherError(f"--at {value} ({project.settings.site.timezone}) is in the past")
     return at
 

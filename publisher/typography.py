@@ -9,7 +9,7 @@ opens before a link and closes after it is still paired correctly.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 NBSP = "\u00a0"
 _ESP_TAG = re.compile(r"\[%.*?%\]|\*\|[A-Z0-9_]+\|\*", re.DOTALL)

@@ -55,7 +55,8 @@ def render(readme: str) -> str:
     for marker, content in (("CONFIG-REFERENCE", config_reference()),
                             ("CLI-REFERENCE", cli_reference())):
         readme = re.sub(rf"(<!-- {marker}:START -->\n).*?(<!-- {marker}:END -->)",
-                        lambda m: m.group(1) + content + "\n" + m.group(2), readme,
+                        lambda m, content=content: m.group(1) + content + "\n" + m.group(2),
+                        readme,
                         flags=re.DOTALL)
     return readme
 

@@ -41,7 +41,7 @@ def sample_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def preview(sample_copy: Path) -> Iterator["object"]:
+def preview(sample_copy: Path) -> Iterator[object]:
     from archive_site.serve import Preview, ServeOptions
 
     server = Preview(sample_copy, ServeOptions(out_dir=sample_copy / "_site", port=0,
@@ -54,7 +54,7 @@ def preview(sample_copy: Path) -> Iterator["object"]:
 
 
 @pytest.fixture(scope="module")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator["object"]:
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A headless Chromium (Debian's; Playwright never downloads one here)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; CI installs it)")

@@ -35,7 +35,7 @@ class Received:
 
 
 class _Handler:
-    def __init__(self, server: "SmtpServer") -> None:
+    def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
@@ -133,7 +133,7 @@ class SmtpServer:
                                        decode_data=False, data_size_limit=10_000_000,
                                        **options)
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self._controller.start()
         with self.lock:
             self.connections = 0  # start() made a readiness probe connection of its own
@@ -142,7 +142,7 @@ class SmtpServer:
     def stop(self) -> None:
         self._controller.stop()
 
-    def __enter__(self) -> "SmtpServer":
+    def __enter__(self) -> SmtpServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

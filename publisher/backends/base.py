@@ -95,7 +95,7 @@ class BaseBackend:
     def close(self) -> None:
         """Release what open() acquired. Safe to call twice."""
 
-    def __enter__(self) -> "BaseBackend":
+    def __enter__(self) -> BaseBackend:
         self.open()
         return self
 

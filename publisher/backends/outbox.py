@@ -79,6 +79,6 @@ class OutboxBackend(BaseBackend):
         (_, name), = self.targets(audience)
         path = self.folder(issue_key) / name
         if path.is_file() and dt.datetime.fromtimestamp(path.stat().st_mtime,
-                                                        dt.timezone.utc) >= since:
+                                                        dt.UTC) >= since:
             return Reconciliation("sent", ref=str(path.parent), note=f"{path} exists")
         return Reconciliation("absent", note=f"{path} was not written")

@@ -202,7 +202,7 @@ class _Run:
                                 recipients=tuple(Recipient(p.email) for p in items))
             # the ESP's records are in real time: a rehearsal's --now in the future must not
             # make a real send look absent
-            since = min(moment(items[0].intent_at), dt.datetime.now(dt.timezone.utc))
+            since = min(moment(items[0].intent_at), dt.datetime.now(dt.UTC))
             try:
                 answer = self._backend().reconcile(batch, audience, since)
             except PublisherError as exc:
@@ -282,7 +282,7 @@ class _Run:
                     recipients: tuple[Recipient, ...], backend: BaseBackend,
                     base: LessonSend) -> LessonSend:
         """One call for the whole group (Sendsay express send), named uniquely per run."""
-        stamp = self.now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H%MZ")
+        stamp = self.now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H%MZ")
         batch = f"{email.issue_key}/{stamp}-r{self.run_id}"
         email = dataclasses.replace(email, issue_key=batch)
         audience = Audience(kind="recipients", recipients=recipients)

@@ -106,7 +106,7 @@ def epoch(moment: dt.datetime) -> int:
 
 def moment(seconds: int) -> dt.datetime:
     """Unix seconds as an aware UTC datetime."""
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -184,13 +184,13 @@ class CourseStore:
             raise StoreError.at(path, None, f"cannot open the course store ({exc})") from exc
 
     @classmethod
-    def for_project(cls, root: Path) -> "CourseStore":
+    def for_project(cls, root: Path) -> CourseStore:
         return cls(root / ".publisher" / "courses.sqlite")
 
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "CourseStore":
+    def __enter__(self) -> CourseStore:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -450,14 +450,14 @@ class CourseStore:
     def start_run(self, now: dt.datetime) -> int:
         with self.transaction() as db:
             cursor = db.execute("INSERT INTO runs (pid, started_at, now) VALUES (?, ?, ?)",
-                                (os.getpid(), epoch(dt.datetime.now(dt.timezone.utc)),
+                                (os.getpid(), epoch(dt.datetime.now(dt.UTC)),
                                  epoch(now)))
         return int(cursor.lastrowid or 0)
 
     def finish_run(self, run_id: int, summary: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
-                       (epoch(dt.datetime.now(dt.timezone.utc)), summary, run_id))
+                       (epoch(dt.datetime.now(dt.UTC)), summary, run_id))
 
     def last_unfinished_run(self) -> tuple[int, int] | None:
         """(pid, started_at) of the newest run without an end: who holds the lock."""

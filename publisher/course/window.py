@@ -38,7 +38,7 @@ class Window:
     timezone: str
 
     @classmethod
-    def of(cls, series: SeriesSettings, project: Project) -> "Window":
+    def of(cls, series: SeriesSettings, project: Project) -> Window:
         course: CourseSettings = series.course
         return cls(days=frozenset(WEEKDAYS.index(d) for d in course.window_days),
                    start=minutes(course.window_start), end=minutes(course.window_end),

@@ -432,7 +432,7 @@ class FakeSendsay:
             return self._seq
 
     def _append(self, entry: dict[str, Any]) -> None:
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
         entry = {"seq": entry["seq"], "time": now, **entry}
         line = json.dumps(entry, ensure_ascii=False)
         with self._log_lock:

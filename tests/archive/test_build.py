@@ -202,3 +202,66 @@ def test_issue_body_is_the_email_body(sample_site_project: Path) -> None:
     project = load_project(sample_site_project)
     for issue in load_issues(project):
         assert body_html(issue, project)[0] == render_body(issue, project).html
+
+
+def test_issue_page_shows_the_title_once_as_its_h1(sample_site_project: Path) -> None:
+    """The sample's body repeats the title as a heading (after the greeting, as the email
+    shows it): the page does not add its own copy; that heading is the page's one h1."""
+    build(load_project(sample_site_project), sample_site_project / "_site")
+    page = (sample_site_project / "_site" / SAMPLE_PAGE / "index.html").read_text("utf-8")
+    assert page.count("<h1") == 1
+    assert '<h1 id="issue-title" class="issue-title">Требуется «продажный»' in page
+    assert page.index("Итак…") < page.index("<h1")  # where the author put it
+    assert 'aria-labelledby="issue-title"' in page
+    body = page[page.index("<body>"):].replace("\u00a0", " ")
+    assert body.count("КАК НЕ СТАТЬ ЖЕРТВОЙ ВОРОВ") == 1
+
+
+def test_issue_page_without_the_title_in_its_body_gets_an_h1(sample_site_project: Path) -> None:
+    issue = sample_site_project / "issues/upravlyay-ka-001-kak-ne-stat-zhertvoy-vorov-2.md"
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("\n## Требуется", "\n### Требуется", 1), encoding="utf-8")
+    build(load_project(sample_site_project), sample_site_project / "_site")
+    page = (sample_site_project / "_site" / SAMPLE_PAGE / "index.html").read_text("utf-8")
+    assert page.count("<h1") == 1
+    header = page[page.index('<header class="issue-header">'):page.index('<div class="prose">')]
+    assert '<h1 id="issue-title" class="issue-title">Требуется' in header
+
+
+def test_issue_number_has_one_non_breaking_space(sample_site_project: Path) -> None:
+    build(load_project(sample_site_project), sample_site_project / "_site")
+    site = sample_site_project / "_site"
+    for path in (SAMPLE_PAGE + "index.html", "index.html", "upravlyay-ka/index.html"):
+        page = (site / path).read_text(encoding="utf-8")
+        assert "Выпуск №\u00a01 ·" in page, path
+        assert "№\u00a0\u00a0" not in page and "№ " not in page and "№1" not in page, path
+
+
+def test_navigation_sits_in_the_content_frame_with_clean_sub_items(
+        sample_site_project: Path) -> None:
+    build(load_project(sample_site_project), sample_site_project / "_site")
+    page = (sample_site_project / "_site/index.html").read_text(encoding="utf-8")
+    nav = page[page.index('<nav class="site-nav"'):page.index("</nav>")]
+    assert '<div class="wrap">\n      <ul class="nav-list">' in nav
+    # the sub-item is a nested list right after its parent (CSS puts a dot between them)
+    assert ('Тренинги</a><ul class="nav-sub"><li><a href="https://www.asconsult.ru/akademiya/">'
+            'Академия бизнес-тренеров</a></li></ul></li>') in nav
+
+
+def _sigint_handler(_: object) -> bool:
+    import signal
+
+    return signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def test_pool_workers_leave_ctrl_c_to_the_parent(sample_site_project: Path) -> None:
+    """Ctrl-C reaches every process of the group; only the parent acts on it, so a cold build
+    interrupted by a person prints one message, not a traceback per worker."""
+    import signal
+
+    from archive_site.workers import MIN_PARALLEL, Workers
+
+    with Workers(load_project(sample_site_project), jobs=2) as workers:
+        in_workers = set(workers.map(_sigint_handler, range(MIN_PARALLEL)))
+    assert in_workers == {True}
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # the parent still reacts

@@ -140,7 +140,7 @@ def test_no_credentials_is_a_config_error() -> None:
 
 
 def test_reconcile_finds_a_sent_issue_by_name(sendsay: FakeSendsay, sample_sendsay) -> None:  # type: ignore[no-untyped-def]
-    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
     with make(sendsay) as backend:
         assert backend.reconcile("upravlyay-ka/other", LIST, since).state == "absent"
         backend.send(sample_sendsay.email, LIST)

@@ -353,7 +353,7 @@ def test_polling_stops_at_the_first_negative_status(sendsay: FakeSendsay, final:
 
 def test_scheduled_send_ends_scheduled(sendsay: FakeSendsay,
                                        sendsay_client: SendsayClient) -> None:
-    later = dt.datetime(2030, 1, 1, 6, 0, tzinfo=dt.timezone.utc)
+    later = dt.datetime(2030, 1, 1, 6, 0, tzinfo=dt.UTC)
     track_id = send(sendsay_client, sendwhen="later", later_time=later)["track.id"]
     assert sendsay.executed_sends()[0]["request"]["later.time"] == "2030-01-01 09:00"
     track = sendsay_client.wait_for_track(track_id, initial_delay=0)

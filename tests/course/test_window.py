@@ -6,7 +6,7 @@ import datetime as dt
 
 from publisher.course.window import Window
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 WEEKDAYS = frozenset(range(5))
 
 

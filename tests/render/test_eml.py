@@ -59,7 +59,7 @@ def test_from_reply_to_date_and_message_id(message: EmailMessage, sample) -> Non
         ("A.S.Consult: Александр Соломатин", "news@asconsult.ru")
     assert message["Reply-To"].addresses[0].addr_spec == "as-consult@yandex.ru"
     assert message["Date"].datetime.tzinfo is not None
-    assert abs(message["Date"].datetime - dt.datetime.now(dt.timezone.utc)) < \
+    assert abs(message["Date"].datetime - dt.datetime.now(dt.UTC)) < \
         dt.timedelta(minutes=10)
     # folded onto its own line (RFC 5322 allows it); Python keeps the folding space
     assert message["Message-ID"].strip() == sample.email.message_id

@@ -177,11 +177,11 @@ def test_unknown_fields_valid_checksum_but_unknown_event(newsletter, sample) -> 
 def test_scheduled_send_counts_once_its_time_has_come(newsletter, sample) -> None:  # type: ignore[no-untyped-def]
     ledger = Ledger.of(newsletter)
     soon = ledger.intent(issue="news/soon", content_hash="h", audience=LIST, backend="sendsay",
-                         test=False, scheduled_for=dt.datetime.now(dt.timezone.utc)
+                         test=False, scheduled_for=dt.datetime.now(dt.UTC)
                          + dt.timedelta(days=1))
     ledger.outcome(soon, "scheduled", ref="7")
     past = ledger.intent(issue="news/past", content_hash="h", audience=LIST, backend="sendsay",
-                         test=False, scheduled_for=dt.datetime.now(dt.timezone.utc)
+                         test=False, scheduled_for=dt.datetime.now(dt.UTC)
                          - dt.timedelta(minutes=1))
     ledger.outcome(past, "scheduled", ref="8")
     assert sent_issue_keys(newsletter) == {"news/past"}
@@ -189,10 +189,9 @@ def test_scheduled_send_counts_once_its_time_has_come(newsletter, sample) -> Non
 
 def test_one_send_at_a_time(newsletter) -> None:  # type: ignore[no-untyped-def]
     ledger = Ledger.of(newsletter)
-    with ledger.lock():
-        with pytest.raises(LedgerError, match="another publisher send is running"):
-            with Ledger.of(newsletter).lock():
-                pass
+    with ledger.lock(), pytest.raises(LedgerError, match="another publisher send is running"):
+        with Ledger.of(newsletter).lock():
+            pass
 
 
 def test_no_ledger_means_nothing_sent(newsletter) -> None:  # type: ignore[no-untyped-def]
