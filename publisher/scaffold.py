@@ -32,6 +32,16 @@ _FIRST_PREHEADER = {  # 40-130 characters, so a fresh folder passes `check --str
     "ru": "Первый выпуск: как писать текст, списки и таблицы в Markdown",
     "en": "The first issue: how to write text, lists and tables in Markdown",
 }
+_GITIGNORE = """\
+# made again by publisher: archive, rendered previews, the local outbox, caches
+/_site/
+/_render/
+/outbox/
+/.publisher/cache/
+/.publisher/*.lock
+/.publisher/*-wal
+/.publisher/*-shm
+"""
 _NEW_BODY = {"ru": "Здравствуйте!\n\n", "en": "Hello!\n\n"}
 
 
@@ -131,6 +141,12 @@ def _write_scaffold(root: Path, config: Path, settings: dict, slug: str,
     body = _FIRST_BODY.get(language, _FIRST_BODY["en"])
     issue.write_text(_front_matter(fields) + body, encoding="utf-8")
     written.append(issue)
+    ignore = root / ".gitignore"
+    if not ignore.exists():
+        # the ledger, the slug map and the course roster are the author's records: keep
+        # them in version control; what a build or a send can make again is left out
+        ignore.write_text(_GITIGNORE, encoding="utf-8")
+        written.append(ignore)
     templates = root / "templates"
     for source in sorted(PACKAGE_TEMPLATES.rglob("*")):
         if source.is_file():

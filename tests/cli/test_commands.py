@@ -29,6 +29,9 @@ def test_init_then_check_and_render_work_out_of_the_box(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (folder / "newsletter.yaml").is_file()
     assert (folder / "templates" / "email" / "issue.html").is_file()
+    ignored = (folder / ".gitignore").read_text("utf-8").split()
+    assert {"/_site/", "/outbox/", "/.publisher/cache/"} <= set(ignored)
+    assert not any("ledger" in line or line == "/.publisher/" for line in ignored)
     [issue] = sorted((folder / "issues").glob("*.md"))
     assert issue.name == "zametki-menedzhera-001-first.md"
 
