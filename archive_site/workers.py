@@ -73,7 +73,7 @@ class Workers:
             self._pool.join()
             self._pool = None
 
-    def __enter__(self) -> "Workers":
+    def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
