@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 
-class _Bar:
+class ProgressBar:
     """A one-line progress bar on a terminal; silent when output is piped or short."""
 
     def __init__(self) -> None:
@@ -25,8 +25,10 @@ class _Bar:
         self.shown = True
 
     def close(self) -> None:
+        """Clear the bar's line (before a summary is printed); it may be shown again."""
         if self.shown:
             click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+            self.shown = False
 
 
 @click.command("build")
@@ -51,7 +53,7 @@ def build(ctx: click.Context, out: Path | None, clean: bool, jobs: int | None) -
     from publisher.cli import load  # here: publisher.cli imports this module while loading
 
     project = load(ctx)
-    bar = _Bar()
+    bar = ProgressBar()
     try:
         report = build_site(project, out or project.root / "_site", progress=bar,
                             incremental=not clean, jobs=jobs)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
-import sys
 from pathlib import Path
 
 import click
 
+from archive_site.cli import ProgressBar
 from archive_site.serve import BuildOutcome, Preview, ServeOptions
 from publisher.config import CONFIG_NAME
 
@@ -17,23 +17,14 @@ class _Terminal:
     """One line per build; a progress bar while a long build runs (on a terminal only)."""
 
     def __init__(self) -> None:
-        self.bar = sys.stderr.isatty()
-        self.shown = False
+        self.bar = ProgressBar()
 
     def progress(self, stage: str, done: int, total: int) -> None:
-        if not self.bar or total < 200:
-            return
-        width = 30
-        filled = width * done // max(total, 1)
-        click.echo(f"\r{stage:>7} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
-                   err=True, nl=False)
-        self.shown = True
+        self.bar(stage, done, total)
 
     def report(self, outcome: BuildOutcome) -> None:
         """Problems as ``Error: path:line: message``, as every other command shows them."""
-        if self.shown:
-            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
-            self.shown = False
+        self.bar.close()
         now = dt.datetime.now().strftime("%H:%M:%S")
         more = " …" if len(outcome.changed) > 3 else ""
         cause = f"{', '.join(outcome.changed[:3])}{more} changed: " if outcome.changed else ""
