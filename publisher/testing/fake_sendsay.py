@@ -50,21 +50,12 @@ from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from publisher.backends.sendsay_client import mask_secrets  # one masking rule for both
 from publisher.testing.fake_sendsay_account import SendsayAccount, read_credentials
 from publisher.testing.fake_sendsay_checks import ApiError, bad, missing
 
 ACCOUNT_PREFIX = "/general/api/v100/json/"
-SECRET_KEYS = frozenset({"apikey", "passwd", "session"})
 DEFAULT_LOGIN = "x_1693831336455"
-
-
-def mask_secrets(value: Any) -> Any:
-    """A copy of ``value`` with each ``apikey``/``passwd``/``session`` value replaced by ``***``."""
-    if isinstance(value, Mapping):
-        return {k: "***" if k in SECRET_KEYS else mask_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_secrets(v) for v in value]
-    return value
 
 
 # --------------------------------------------------------------------------- wire formats (§1)
