@@ -15,8 +15,7 @@ from publisher.config import Project
 from publisher.errors import Location, Problem, PublisherError
 from publisher.load import issue_files, load_issue, _duplicates
 from publisher.models import Issue
-from publisher.pipeline import size_check
-from publisher.render import check_body, render_body, render_email
+from publisher.pipeline import render_checked
 
 PREHEADER_MIN, PREHEADER_MAX = 40, 130
 
@@ -72,18 +71,8 @@ def _extra_checks() -> list[Callable[[Project, list[Issue], CheckReport], None]]
 
 
 def _render_checks(project: Project, issue: Issue, report: CheckReport) -> None:
-    try:
-        body = render_body(issue, project)
-        errors, warnings = check_body(issue, body, project)
-        report.errors.extend(errors)
-        report.warnings.extend(warnings)
-        email = render_email(issue, project, body=body)
-    except PublisherError as exc:
-        report.errors.extend(exc.problems or [Problem(Location(issue.path), str(exc))])
-        return
-    report.sizes[issue.key] = email.html_size
-    error, warning = size_check(email, issue, project)
-    if error:
-        report.errors.append(error)
-    if warning:
-        report.warnings.append(warning)
+    checked = render_checked(issue, project)
+    report.errors.extend(checked.errors)
+    report.warnings.extend(checked.warnings)
+    if checked.email is not None:
+        report.sizes[issue.key] = checked.email.html_size

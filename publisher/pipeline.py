@@ -31,23 +31,47 @@ class Prepared:
 
 
 def prepare(project: Project, path: Path, *, backend: str | None = None) -> Prepared:
-    """load -> render body -> check body (tables, images) -> templates -> inline CSS -> size."""
+    """load -> render and check (see :func:`render_checked`); any error is raised."""
     issue = load_issue(path, project)
+    checked = render_checked(issue, project, backend=backend)
+    if checked.errors or checked.email is None:
+        error = IssueError(problems=checked.errors)
+        if checked.errors != [checked.size_error]:
+            error.add_note(f"while rendering {project.relative(path)}")
+        raise error
+    return Prepared(issue=issue, body=checked.body, email=checked.email,
+                    warnings=tuple(checked.warnings))
+
+
+@dataclass
+class Checked:
+    """An issue rendered as it would be sent, with every problem found on the way."""
+
+    body: RenderedBody
+    email: Email | None  # None when the templates failed
+    errors: list[Problem]
+    warnings: list[Problem]
+    size_error: Problem | None = None
+
+
+def render_checked(issue: Issue, project: Project, *, backend: str | None = None) -> Checked:
+    """render body -> check body (tables, images) -> templates -> inline CSS -> size.
+
+    Problems are collected, not raised: ``check`` reports them all, ``prepare`` raises them.
+    """
+    body = render_body(issue, project)
+    errors, warnings = check_body(issue, body, project)
     try:
-        body = render_body(issue, project)
-        body_errors, warnings = check_body(issue, body, project)
-        if body_errors:
-            raise IssueError(problems=body_errors)
         email = render_email(issue, project, backend=backend, body=body)
     except PublisherError as exc:
-        exc.add_note(f"while rendering {project.relative(path)}")
-        raise
-    size_problem, size_warning = size_check(email, issue, project)
-    if size_problem:
-        raise IssueError(problems=[size_problem])
+        problems = exc.problems or [Problem(Location(project.relative(issue.path)), str(exc))]
+        return Checked(body, None, [*errors, *problems], warnings)
+    size_error, size_warning = size_check(email, issue, project)
     if size_warning:
         warnings.append(size_warning)
-    return Prepared(issue=issue, body=body, email=email, warnings=tuple(warnings))
+    if size_error:
+        errors.append(size_error)
+    return Checked(body, email, errors, warnings, size_error)
 
 
 def size_check(email: Email, issue: Issue,
