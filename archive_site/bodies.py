@@ -20,7 +20,7 @@ from archive_site.workers import current_project
 from publisher.config import Project
 from publisher.errors import IssueError, Location, Problem, PublisherError
 from publisher.load import split_front_matter
-from publisher.markdown_ext import ImageRef
+from publisher.render.markdown_ext import ImageRef
 from publisher.models import Issue
 from publisher.render import markdown_to_html
 

@@ -41,8 +41,7 @@ Progress = Callable[[str, int, int], None]
 _HERE = Path(__file__).resolve().parent
 _PUBLISHER = Path(publisher.__file__).resolve().parent
 #: source files whose code shapes a body's HTML and search stems
-_BODY_CODE = (_PUBLISHER / "render.py", _PUBLISHER / "markdown_ext.py",
-              _PUBLISHER / "typography.py", _PUBLISHER / "plaintext.py", _HERE / "search.py",
+_BODY_CODE = (*sorted((_PUBLISHER / "render").glob("*.py")), _HERE / "search.py",
               _HERE / "bodies.py")
 #: source files whose code shapes the pages around the bodies
 _SITE_CODE = (_HERE / "pages.py", _HERE / "feed.py", _HERE / "build.py",

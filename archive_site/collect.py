@@ -27,7 +27,7 @@ from publisher.config import Project
 from publisher.errors import IssueError, Location, Problem, PublisherError
 from publisher.load import _duplicates, load_issue, split_front_matter
 from publisher.models import Issue
-from publisher.typography import RussianTypographer
+from publisher.render.typography import RussianTypographer
 
 SLUG_MAP = "slugs.json"
 RACY_NS = 2_000_000_000  # file systems with whole-second timestamps (FAT: 2 s)

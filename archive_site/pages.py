@@ -25,7 +25,8 @@ from archive_site.collect import Entry
 from publisher import urls
 from publisher.config import Project, SeriesSettings
 from publisher.i18n import format_date
-from publisher.render import _HEADING, _title_in_body, common_context, render_template
+from publisher.render.email import HEADING, common_context, title_in_body
+from publisher.render.templates import render_template
 
 PAGE_SIZE = 50  # issues per index page
 #: top-level names the builder uses; a series slug must not take one
@@ -141,12 +142,12 @@ def promote_title(title_html: str, body_html: str) -> tuple[str, bool]:
     """The body with its own copy of the title (if any) made the page's ``<h1>``.
 
     Authors often place the title as a heading after a greeting, as in the email; the email
-    then omits its own title (``publisher.render._title_in_body``), and the page does the
+    then omits its own title (``publisher.render.email.title_in_body``), and the page does the
     same: the body's heading becomes the single h1, so the title is neither shown twice
     nor missing from the document outline. Returns (body, whether a heading was promoted).
     """
-    for match in _HEADING.finditer(body_html):
-        if _title_in_body(title_html, match.group(0)):
+    for match in HEADING.finditer(body_html):
+        if title_in_body(title_html, match.group(0)):
             inner = match.group(1)
             heading = f'<h1 id="issue-title" class="issue-title">{inner}</h1>'
             return body_html[:match.start()] + heading + body_html[match.end():], True
@@ -180,9 +181,9 @@ def _issue_renderer(site: Site, series: SeriesSettings, entry: Entry, card: Card
     def render() -> bytes:
         path = card.path + "index.html"
         rel = "../" * path.count("/")
-        body_html, title_in_body = promote_title(card.title, cache.body_html(entry.body_key))
+        body_html, title_shown = promote_title(card.title, cache.body_html(entry.body_key))
         context = {"issue": entry.issue, "series": series, "title_html": card.title,
-                   "show_title": not title_in_body,
+                   "show_title": not title_shown,
                    "date": card.date, "iso_date": card.iso, "number_label": card.number_label,
                    "body_html": Markup(local_links(body_html, site.base_url, rel)),
                    "prev": prev, "next": next_}

@@ -10,11 +10,12 @@ Three threads, one lock:
   build after a change;
 * the caller's thread waits for Ctrl-C.
 
-Rendering shares one Markdown converter per process (render.py), which is not thread-safe, so
-builds and email renders take turns on ``render_lock``. The live-reload script and the error
-overlay are injected into HTML responses only; the files on disk stay exactly what
-``publisher build`` writes. A failed build never stops the server: its ``path:line`` problems
-are shown on every page and reported through ``notify`` until a later build succeeds.
+Rendering shares one Markdown converter per process (publisher/render/body.py), which is not
+thread-safe, so builds and email renders take turns on ``render_lock``. The live-reload
+script and the error overlay are injected into HTML responses only; the files on disk stay
+exactly what ``publisher build`` writes. A failed build never stops the server: its
+``path:line`` problems are shown on every page and reported through ``notify`` until a later
+build succeeds.
 """
 
 from __future__ import annotations

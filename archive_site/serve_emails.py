@@ -17,7 +17,7 @@ from publisher import urls
 from publisher.config import Project
 from publisher.errors import PublisherError
 from publisher.load import issue_files, load_issue
-from publisher.merge_tags import dialect_for
+from publisher.render.merge_tags import dialect_for
 from publisher.models import Issue
 from publisher.pipeline import Prepared, prepare
 

@@ -35,9 +35,10 @@ sys.path.insert(0, str(ROOT))
 
 from publisher.config import load_project  # noqa: E402
 from publisher.load import load_issue  # noqa: E402
-from publisher.merge_tags import dialect_for  # noqa: E402
+from publisher.render.merge_tags import dialect_for  # noqa: E402
 from publisher.pipeline import prepare  # noqa: E402
-from publisher.render import email_context, environment, render_body, render_email  # noqa: E402
+from publisher.render import environment, render_body, render_email  # noqa: E402
+from publisher.render.email import email_context  # noqa: E402
 
 SAMPLE = ROOT / "issues" / "upravlyay-ka-001-kak-ne-stat-zhertvoy-vorov-2.md"
 SUM_SAME = "bare sum, same page as ours"

@@ -3,13 +3,12 @@
 Config first (nothing else can be judged without it), then every issue file (front matter,
 cross-issue uniqueness), then each issue is rendered exactly as it would be sent, so
 template errors, missing images, size budget and accessibility warnings all surface here.
-Extra checks (course sequences) register in :data:`EXTRA_CHECKS`.
+Course sequences are checked by :mod:`publisher.course.checks`, which depends on nothing here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from collections.abc import Callable
 
 from publisher.config import Project
 from publisher.errors import Location, Problem, PublisherError
@@ -34,10 +33,6 @@ class CheckReport:
         return not self.errors
 
 
-#: functions (project, issues, report) -> None adding problems; courses register here
-EXTRA_CHECKS: list[Callable[[Project, list[Issue], CheckReport], None]] = []
-
-
 def check_project(project: Project, *, render: bool = True) -> CheckReport:
     """Load and render every issue; collect all errors and warnings."""
     report = CheckReport()
@@ -58,16 +53,10 @@ def check_project(project: Project, *, render: bool = True) -> CheckReport:
                                                   "show best in inboxes"))
         if render:
             _render_checks(project, issue, report)
-    for extra in _extra_checks():
-        extra(project, report.issues, report)
-    return report
-
-
-def _extra_checks() -> list[Callable[[Project, list[Issue], CheckReport], None]]:
-    """Rules of later stages: course sequences always, plus any registered ones."""
     from publisher.course.checks import check_courses  # on use: keeps start-up light
 
-    return [check_courses, *(c for c in EXTRA_CHECKS if c is not check_courses)]
+    check_courses(project, report.issues, report)
+    return report
 
 
 def _render_checks(project: Project, issue: Issue, report: CheckReport) -> None:

@@ -14,7 +14,6 @@ import click
 
 from publisher.cli import load
 from publisher.config import EMAIL_RE, Project
-from publisher.course.checks import register
 from publisher.course.lessons import course_series, load_course
 from publisher.course.roster_csv import parse_when, read_roster
 from publisher.course.runner import RunReport, run_courses
@@ -22,7 +21,6 @@ from publisher.course.store import CourseStore, Enrolee, RunLock, moment
 from publisher.course.window import Window, zone
 from publisher.errors import ConfigError, PublisherError
 
-register()  # the course rules of `publisher check`
 
 
 def _timezone(project: Project, slug: str) -> str:

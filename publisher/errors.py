@@ -5,8 +5,8 @@ Every error a user can cause is a :class:`PublisherError`; the CLI turns it into
 
     PublisherError
      +-- ConfigError      newsletter.yaml is missing, malformed or invalid   (config.py)
-     +-- IssueError       an issue file's front matter or Markdown is wrong   (load.py, render.py)
-     +-- TemplateError    a Jinja template does not parse or render          (render.py)
+     +-- IssueError       an issue file's front matter or Markdown is wrong   (load.py, render/)
+     +-- TemplateError    a Jinja template does not parse or render          (render/templates.py)
      +-- SendError        an ESP or SMTP server refused or failed a send      (backends/)
      +-- LedgerError      the send ledger is unreadable or contradicts itself (ledger.py)
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,13 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
+
+
+class ProblemReport(Protocol):
+    """Anything that collects problems (``check``'s report): rules add to it, never raise."""
+
+    errors: list[Problem]
+    warnings: list[Problem]
 
 
 class PublisherError(Exception):
@@ -73,11 +81,12 @@ class ConfigError(PublisherError):
 
 
 class IssueError(PublisherError):
-    """Raised by load.py and render.py for a bad issue file (front matter, Markdown, images)."""
+    """Raised by load.py and render/ for a bad issue file (front matter, Markdown, images)."""
 
 
 class TemplateError(PublisherError):
-    """Raised by render.py when a Jinja template fails to parse or render (StrictUndefined)."""
+    """Raised by render/templates.py when a Jinja template fails to parse or render
+    (StrictUndefined)."""
 
 
 class SendError(PublisherError):

@@ -1,6 +1,6 @@
 """Values passed between pipeline stages: frozen, typed, and free of I/O.
 
-load.py produces :class:`Issue`; render.py turns it into :class:`RenderedIssue` (body HTML,
+load.py produces :class:`Issue`; render/ turns it into :class:`RenderedIssue` (body HTML,
 text, outline) and then an :class:`Email` (finished, CSS-inlined, ready for a backend);
 backends return :class:`SendReceipt`.
 """

@@ -15,7 +15,7 @@ from pathlib import Path
 from publisher.config import Project
 from publisher.errors import IssueError, Location, Problem, PublisherError
 from publisher.load import load_issue
-from publisher.message import to_mime
+from publisher.render.message import to_mime
 from publisher.models import Email, Issue
 from publisher.render import RenderedBody, check_body, render_body, render_email
 

@@ -16,7 +16,7 @@ import yaml
 from publisher.config import CONFIG_NAME, Project, build_settings
 from publisher.errors import ConfigError, IssueError
 from publisher.load import issue_files, load_issue
-from publisher.render import PACKAGE_TEMPLATES
+from publisher.render.templates import PACKAGE_TEMPLATES
 from publisher.slug import slugify
 from publisher.yamlfile import LineMap
 

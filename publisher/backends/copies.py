@@ -1,12 +1,13 @@
 """Personalised copies of one email, one per recipient, without rebuilding MIME each time.
 
 Building an :class:`~email.message.EmailMessage` costs about 2 ms, which caps an SMTP run at
-~500 messages a second. So the message is built once by :func:`publisher.message.to_mime`
+~500 messages a second. So the message is built once by :func:`publisher.render.message.to_mime`
 with marker values in the per-recipient places (To, Message-ID, List-Unsubscribe, the two
 bodies), serialised once, and cut at the markers. A copy is then the static chunks joined with
-the recipient's values: the bodies are personalised by :func:`~publisher.merge_tags.personalise`
-on the already-inlined HTML (never re-inlined) and base64-encoded, which is the one encoding
-that needs no knowledge of the content.
+the recipient's values: the bodies are personalised by
+:func:`~publisher.render.merge_tags.personalise` on the already-inlined HTML (never
+re-inlined) and base64-encoded, which is the one encoding that needs no knowledge of the
+content.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import datetime as dt
 import hashlib
 from email.utils import formataddr
 
-from publisher.merge_tags import personalise
-from publisher.message import to_mime
+from publisher.render.merge_tags import personalise
+from publisher.render.message import to_mime
 from publisher.models import Email, Recipient
 
 _TO = "to-marker-5f1c@publisher.invalid"

@@ -1,4 +1,4 @@
-"""The course rules of ``publisher check`` (registered in ``publisher.check.EXTRA_CHECKS``).
+"""The course rules of ``publisher check`` (called by :func:`publisher.check.check_project`).
 
 ``check`` already loads and renders every issue, lessons included, so a lesson that does not
 render is reported there; this adds what only a view of the whole course can tell: lesson
@@ -8,14 +8,13 @@ window that ever opens, and the settings Sendsay delivery needs.
 
 from __future__ import annotations
 
-from publisher.check import EXTRA_CHECKS, CheckReport
 from publisher.config import Project
 from publisher.course.lessons import sequence_problems
-from publisher.errors import Location, Problem
+from publisher.errors import Location, Problem, ProblemReport
 from publisher.models import Issue
 
 
-def check_courses(project: Project, issues: list[Issue], report: CheckReport) -> None:
+def check_courses(project: Project, issues: list[Issue], report: ProblemReport) -> None:
     """Add every course problem of the folder to ``report``."""
     config = project.relative(project.config_path)
     for index, series in enumerate(project.settings.series):
@@ -48,8 +47,3 @@ def check_courses(project: Project, issues: list[Issue], report: CheckReport) ->
                 f"course '{series.slug}' has no lessons yet (issues with 'series: "
                 f"{series.slug}' and 'lesson: 1', 'lesson: 2'...)"))
 
-
-def register() -> None:
-    """Add :func:`check_courses` to ``publisher check`` (once)."""
-    if check_courses not in EXTRA_CHECKS:
-        EXTRA_CHECKS.append(check_courses)

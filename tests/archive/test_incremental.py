@@ -12,7 +12,7 @@ import pytest
 from archive_site.build import build
 from publisher.config import load_project
 from publisher.errors import IssueError, PublisherError, TemplateError
-from publisher.render import PACKAGE_TEMPLATES
+from publisher.render.templates import PACKAGE_TEMPLATES
 from tests.fixtures_archive import generate_archive, issue_file
 
 

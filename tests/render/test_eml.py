@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from publisher.cli import cli
-from publisher.message import to_mime
+from publisher.render.message import to_mime
 from publisher.models import Email, Recipient
 from tests.fixtures_project import ROOT
 

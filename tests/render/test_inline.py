@@ -1,4 +1,4 @@
-"""CSS inlining (premailer behind ``publisher.inline``): quiet, leak-free, tag-safe."""
+"""CSS inlining (premailer behind ``publisher.render.inline``): quiet, leak-free, tag-safe."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from publisher.inline import inline_css
+from publisher.render.inline import inline_css
 
 PAGE = """<!DOCTYPE html><html><head>
 <style>p { color: red; mso-line-height-rule: exactly; } a { colour: blue; }</style>

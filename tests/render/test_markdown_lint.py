@@ -5,7 +5,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from publisher.cli import cli
-from publisher.markdown_lint import lint_markdown
+from publisher.render.markdown_lint import lint_markdown
 
 
 def test_rows_with_extra_or_missing_cells_are_reported_at_their_line() -> None:

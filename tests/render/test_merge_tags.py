@@ -68,7 +68,7 @@ def test_utm_is_not_added_to_tag_urls(sample_sendsay) -> None:  # type: ignore[n
 
 
 def test_author_written_generic_tags_are_not_emphasis(project) -> None:  # type: ignore[no-untyped-def]
-    from publisher.merge_tags import personalise
+    from publisher.render.merge_tags import personalise
     from publisher.models import Recipient
 
     body = ("Привет, *|NAME|*! Письмо для *|EMAIL|*, *курсив* остаётся курсивом.\n\n"

@@ -8,7 +8,7 @@ from publisher.config import load_project
 from publisher.load import load_issue
 from publisher.pipeline import prepare
 from publisher.slug import slugify
-from publisher.typography import RussianTypographer
+from publisher.render.typography import RussianTypographer
 from tests.fixtures_project import DEFAULT_ISSUE, issue_text
 
 NBSP = "\u00a0"

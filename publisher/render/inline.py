@@ -3,7 +3,7 @@
 All premailer options live here. Network is off (no remote stylesheets), links are left
 alone (no base URL joining), classes are kept so the ``@media`` rules premailer leaves in a
 ``<style>`` block (mobile stacking, dark mode) still apply. ESP merge tags are shielded
-from lxml's URL escaping (see :mod:`publisher.merge_tags`). cssutils' complaints about
+from lxml's URL escaping (see :mod:`publisher.render.merge_tags`). cssutils' complaints about
 email-specific CSS (``mso-*``) are routed to logging, never printed.
 """
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from publisher.merge_tags import shield, unshield
+from publisher.render.merge_tags import shield, unshield
 
-log = logging.getLogger("publisher.inline")
-_CSS_LOG = logging.getLogger("publisher.inline.css")
+log = logging.getLogger("publisher.render.inline")
+_CSS_LOG = logging.getLogger("publisher.render.inline.css")
 _CSS_LOG.setLevel(logging.CRITICAL)  # premailer sets the cssutils logger to this level
 
 

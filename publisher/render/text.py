@@ -14,7 +14,7 @@ import textwrap
 import lxml.html
 from lxml.html import HtmlElement
 
-from publisher.merge_tags import TAG_RE
+from publisher.render.merge_tags import TAG_RE
 
 WIDTH = 72
 _SPACES = re.compile(r"[ \t\r\n]+")

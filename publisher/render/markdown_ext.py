@@ -9,7 +9,7 @@
   when a narrow screen stacks the table into cards.
 * **Images.** Relative sources are resolved against the issue file, recorded for checks
   (missing file, missing alt) and rewritten to absolute URLs under the archive.
-* **Typography.** Language rules (:mod:`publisher.typography`) on text nodes only.
+* **Typography.** Language rules (:mod:`publisher.render.typography`) on text nodes only.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from publisher.typography import RussianTypographer
+from publisher.render.typography import RussianTypographer
 
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _BULLET = re.compile(r"^[-*+]\s+(.*)$", re.DOTALL)
