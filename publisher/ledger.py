@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import os
@@ -44,6 +43,7 @@ from typing import Any
 from publisher.config import Project
 from publisher.errors import LedgerError
 from publisher.models import Audience, Recipient
+from publisher.oslock import FolderLock
 from publisher.subscribers import describe
 
 LEDGER_NAME = "ledger.jsonl"
@@ -273,18 +273,12 @@ class Ledger:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Exclusive use of the ledger for one send (a second `publisher send` waits for none)."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        handle = open(self.dir / "ledger.lock", "a+b")  # noqa: SIM115 (held until release())
-        try:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+        with FolderLock(self.dir / "ledger.lock") as lock:
+            if not lock.acquire():
                 raise LedgerError.at(self.display(self.path), None,
                                      "another publisher send is running in this folder",
-                                     hint="wait for it to finish") from None
+                                     hint="wait for it to finish")
             yield
-        finally:
-            handle.close()  # closing releases the lock
 
     def _append(self, record: dict[str, Any]) -> None:
         record = {k: (redact(v) if isinstance(v, str) else v) for k, v in record.items()
@@ -399,7 +393,7 @@ def boot_id() -> str | None:
     if override:
         return override
     try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip() or None
     except OSError:
         return None
 
