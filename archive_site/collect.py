@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from archive_site.cache import Cache, FileRecord, sha
 from archive_site.search import terms as search_terms
@@ -69,14 +70,15 @@ def parse_job(rel: str) -> tuple[str, FileRecord | None, list[Problem]]:
     """Read and parse one issue file (runs in a worker process)."""
     project = current_project()
     path = project.root / rel
+    display = Path(rel)  # rel is the cache's posix key; messages show the platform's form
     try:
         seen = time.time_ns()
         stat = path.stat()
         data = path.read_bytes()
         issue = load_issue(path, project)
-        _, body, body_line = split_front_matter(data.decode("utf-8"), rel)
+        _, body, body_line = split_front_matter(data.decode("utf-8"), display)
     except PublisherError as exc:
-        return rel, None, exc.problems or [Problem(Location(rel), str(exc))]
+        return rel, None, exc.problems or [Problem(Location(display), str(exc))]
     # the body's own hash; the render cache key adds the renderer's fingerprint to it
     body_sha = sha("\0".join((rel, str(body_line), body)))
     stripped = dataclasses.replace(issue, body="")
@@ -221,10 +223,11 @@ def _published(issue: Issue, slugs: list[str], sent: set[str]) -> bool:
 
 def sent_keys(project: Project) -> set[str]:
     """Keys (series/slug) of the issues the ledger records as sent."""
-    try:
-        from publisher.ledger import sent_issue_keys
-    except ImportError:  # the ledger arrives with the sending stage
-        return set()
+    # imported here to keep a build's start-up light; never guarded by ``except
+    # ImportError``: an import that fails on some platform must fail the build loudly, not
+    # leave every sent issue out of the archive
+    from publisher.ledger import sent_issue_keys
+
     return set(sent_issue_keys(project))
 
 
