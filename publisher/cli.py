@@ -8,6 +8,7 @@ errors); ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import sys
@@ -21,6 +22,10 @@ from publisher.errors import PublisherError
 
 class PublisherGroup(click.Group):
     """Turns library errors into clean messages; loads later stages' commands on demand."""
+
+    def main(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        tolerate_console_encoding()
+        return super().main(*args, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
@@ -44,6 +49,24 @@ class PublisherGroup(click.Group):
             if any(not Path(str(p.location.path)).is_absolute() for p in exc.problems):
                 elsewhere_note(ctx)
             ctx.exit(1)
+
+
+def tolerate_console_encoding() -> None:
+    """Never a UnicodeEncodeError for a character the console cannot show.
+
+    A Windows console or pipe may use a code page (cp1251, cp866; PYTHONIOENCODING) that
+    lacks «», — or →; Python writes stdout with ``errors="strict"`` and would stop the
+    command half-way (stderr gets ``\\xab`` escapes). Both streams, when not UTF, are
+    switched to ``replace`` (``?`` for those characters, the same on either stream) before
+    click prints anything, even ``--help``.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or ""
+        if getattr(stream, "errors", None) not in ("strict", "backslashreplace") or \
+                encoding.lower().replace("_", "-").startswith("utf"):
+            continue
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
 
 
 def elsewhere_note(ctx: click.Context) -> None:
