@@ -1,0 +1,60 @@
+"""Linux made to look like Windows/macOS where publisher's code could tell the difference.
+
+Put this folder first on ``PYTHONPATH`` and every Python process started with it (the test
+run, the CLI in a subprocess, and every multiprocessing worker, which inherit the
+environment) starts with:
+
+* no ``os.sched_getaffinity`` (macOS and Windows lack it);
+* ``spawn`` as the only multiprocessing start method: the default context is spawn and the
+  ``fork`` and ``forkserver`` contexts are gone (Windows), so ``get_context("fork")`` raises
+  ``ValueError`` as it does there, and ``os.fork`` is gone too;
+* ``import fcntl`` raising ``ModuleNotFoundError`` (Windows).
+
+``scripts/test`` runs the end-to-end tests a second time with it
+(``PUBLISHER_PLATFORM_SIM`` is set to say so); README.md, "Tests", tells more.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import multiprocessing.context as _mp_context
+import os
+import sys
+
+BLOCKED = frozenset({"fcntl"})
+
+
+class _Blocker(importlib.abc.MetaPathFinder):
+    """Refuses the modules a Windows Python does not have."""
+
+    def find_spec(self, fullname, path=None, target=None):  # type: ignore[no-untyped-def]
+        if fullname in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {fullname!r} (platform simulation)",
+                                      name=fullname)
+        return None
+
+
+def _simulate() -> None:
+    for name in BLOCKED:
+        sys.modules.pop(name, None)
+    sys.meta_path.insert(0, _Blocker())
+    for name in ("sched_getaffinity", "sched_setaffinity", "fork"):
+        if hasattr(os, name):
+            delattr(os, name)
+    contexts = _mp_context._concrete_contexts
+    for method in ("fork", "forkserver"):
+        contexts.pop(method, None)
+    spawn = contexts["spawn"]
+    _mp_context._default_context = _mp_context.DefaultContext(spawn)
+    _mp_context.DefaultContext.get_all_start_methods = lambda self: ["spawn"]  # type: ignore[method-assign]
+    import multiprocessing
+
+    # the module-level helpers were bound to the old default context at import
+    for name in ("get_context", "get_start_method", "set_start_method",
+                 "get_all_start_methods", "Pool", "Process", "Pipe", "Queue"):
+        if hasattr(multiprocessing, name):
+            setattr(multiprocessing, name, getattr(_mp_context._default_context, name))
+    os.environ["PUBLISHER_PLATFORM_SIM"] = "1"
+
+
+_simulate()
