@@ -22,6 +22,7 @@ from pathlib import Path
 
 from archive_site.cache import OutputRecord, sha
 from publisher.errors import PublisherError
+from publisher.oslock import process_alive
 
 SITE_MARKER = ".publisher-site"  # says "publisher built this folder; it may replace it"
 
@@ -156,13 +157,7 @@ def _remove_stale(out_dir: Path) -> None:
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return False  # a folder of ours from an earlier build in this process
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(pid)  # not os.kill(pid, 0): on Windows that kills the process
 
 
 def _check_replaceable(out_dir: Path) -> None:

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from publisher import osfiles
 from publisher.config import Project
 from publisher.errors import LedgerError
 from publisher.models import Audience, Recipient
@@ -292,7 +293,7 @@ class Ledger:
                 existing.seek(-1, os.SEEK_END)
                 if existing.read(1) != b"\n":
                     self.entries()  # reports the incomplete last line; never append after it
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(self.path, osfiles.APPEND, 0o644)
         try:
             os.write(fd, line.encode("utf-8"))
             os.fsync(fd)
@@ -427,7 +428,7 @@ class DeliveryLog:
 
     def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd = os.open(self.path, osfiles.APPEND, 0o644)
         prefix = b""
         if os.fstat(self._fd).st_size:
             with open(self.path, "rb") as f:
@@ -443,7 +444,7 @@ class DeliveryLog:
         assert self._fd is not None
         os.write(self._fd, data)
         if sync:
-            os.fdatasync(self._fd)
+            osfiles.datasync(self._fd)
 
     def start(self, recipient: Recipient) -> None:
         address = recipient.email.lower()
@@ -475,18 +476,14 @@ class DeliveryLog:
         if self._fd is None:
             return
         try:
-            os.fdatasync(self._fd)
+            osfiles.datasync(self._fd)
         finally:
             os.close(self._fd)
             self._fd = None
 
 
 def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    osfiles.fsync_dir(path)
 
 
 def sent_issue_keys(project: Project) -> set[str]:

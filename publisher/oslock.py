@@ -11,6 +11,7 @@ Nothing is ever written to the file: it stays an empty database.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -65,3 +66,38 @@ class FolderLock:
 
     def __exit__(self, *exc_info: object) -> None:
         self.release()
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (for folders named after the build that made them).
+
+    Not ``os.kill(pid, 0)`` everywhere: on Windows ``os.kill`` with any signal but Ctrl-C or
+    Ctrl-Break *terminates* the process, so there the process is asked about with
+    OpenProcess/GetExitCodeProcess instead.
+    """
+    if os.name == "nt":  # pragma: no cover (CI is Linux)
+        return _windows_process_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _windows_process_alive(pid: int) -> bool:  # pragma: no cover (CI is Linux)
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    query_limited_information, still_active, access_denied = 0x1000, 259, 5
+    handle = kernel32.OpenProcess(query_limited_information, False, pid)
+    if not handle:
+        return ctypes.get_last_error() == access_denied  # type: ignore[attr-defined]
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == still_active
+    finally:
+        kernel32.CloseHandle(handle)

@@ -8,7 +8,11 @@ environment) starts with:
 * ``spawn`` as the only multiprocessing start method: the default context is spawn and the
   ``fork`` and ``forkserver`` contexts are gone (Windows), so ``get_context("fork")`` raises
   ``ValueError`` as it does there, and ``os.fork`` is gone too;
-* ``import fcntl`` raising ``ModuleNotFoundError`` (Windows).
+* ``import fcntl`` raising ``ModuleNotFoundError`` (Windows);
+* no ``os.fdatasync`` (macOS and Windows lack it);
+* Windows' low-level files: ``os.open`` of a directory raises ``PermissionError`` (so no
+  directory fsync), and a file opened with ``os.open`` without ``os.O_BINARY`` is in text
+  mode, so ``os.write`` turns each ``\n`` into ``\r\n`` as the C runtime does there.
 
 ``scripts/test`` runs the end-to-end tests a second time with it
 (``PUBLISHER_PLATFORM_SIM`` is set to say so); README.md, "Tests", tells more.
@@ -34,11 +38,40 @@ class _Blocker(importlib.abc.MetaPathFinder):
         return None
 
 
+def _windows_files() -> None:
+    """os.open/os.write/os.close with the Windows C runtime's two surprises."""
+    real_open, real_write, real_close = os.open, os.write, os.close
+    binary = 0x8000  # Windows' O_BINARY; on Linux x86-64 the same bit is O_LARGEFILE
+    text_fds: set[int] = set()
+
+    def open_(path, flags, mode=0o777, *, dir_fd=None):  # type: ignore[no-untyped-def]
+        if os.path.isdir(path if dir_fd is None else os.path.join(str(dir_fd), path)):
+            raise PermissionError(13, "Permission denied (platform simulation: a directory "
+                                      "cannot be opened on Windows)", os.fspath(path))
+        fd = real_open(path, flags & ~binary, mode, dir_fd=dir_fd)
+        if not flags & binary:
+            text_fds.add(fd)
+        return fd
+
+    def write(fd, data):  # type: ignore[no-untyped-def]
+        if fd in text_fds:
+            data = bytes(data).replace(b"\n", b"\r\n")
+        return real_write(fd, data)
+
+    def close(fd):  # type: ignore[no-untyped-def]
+        text_fds.discard(fd)
+        return real_close(fd)
+
+    os.O_BINARY = binary  # type: ignore[attr-defined]
+    os.open, os.write, os.close = open_, write, close
+
+
 def _simulate() -> None:
     for name in BLOCKED:
         sys.modules.pop(name, None)
     sys.meta_path.insert(0, _Blocker())
-    for name in ("sched_getaffinity", "sched_setaffinity", "fork"):
+    _windows_files()
+    for name in ("sched_getaffinity", "sched_setaffinity", "fork", "fdatasync"):
         if hasattr(os, name):
             delattr(os, name)
     contexts = _mp_context._concrete_contexts

@@ -200,3 +200,36 @@ def test_the_simulated_pass_is_simulated() -> None:
     assert not hasattr(os, "sched_getaffinity")
     with pytest.raises(ImportError):
         import fcntl  # noqa: F401
+
+
+def test_process_alive_asks_without_signalling() -> None:
+    from publisher.oslock import process_alive
+
+    assert process_alive(os.getpid())
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, encoding="utf-8", check=True)
+    assert process_alive(int(child.stdout)) is False  # it has exited (and been reaped)
+
+
+def test_windows_files_in_the_simulation_are_what_the_ledger_must_survive(tmp_path: Path) -> None:
+    """The simulation's Windows C runtime: text-mode os.open, no directory fsync; the
+    ledger's helpers (publisher/osfiles.py) write the same bytes there as on Linux."""
+    code = f"""
+import os
+from pathlib import Path
+from publisher import osfiles
+folder = Path({str(tmp_path)!r})
+text = os.open(folder / "text.log", os.O_WRONLY | os.O_CREAT)
+os.write(text, b"a\\n"); os.close(text)
+log = os.open(folder / "append.log", osfiles.APPEND, 0o644)
+os.write(log, b"a\\n"); osfiles.datasync(log); os.close(log)
+osfiles.fsync_dir(folder)
+print(hasattr(os, "fdatasync"))
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
+                            env=simulated_env(plain_env()), capture_output=True,
+                            encoding="utf-8", check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "False\n"
+    assert (tmp_path / "text.log").read_bytes() == b"a\r\n"  # what Windows would write
+    assert (tmp_path / "append.log").read_bytes() == b"a\n"
