@@ -254,5 +254,5 @@ def save_slug_map(project: Project, slug_map: dict[str, list[str]]) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}")
-    temp.write_text(text, encoding="utf-8")
+    temp.write_text(text, encoding="utf-8", newline="\n")  # the same bytes on every OS (git)
     os.replace(temp, path)

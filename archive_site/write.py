@@ -104,7 +104,8 @@ class Staging:
         """
         gone = sorted(set(self.previous) - set(self.outputs)) if not self.full else []
         (self.dir / SITE_MARKER).write_text("Built by `publisher build`; it replaces this "
-                                            "folder on every full build.\n", encoding="utf-8")
+                                            "folder on every full build.\n", encoding="utf-8",
+                                            newline="\n")  # the same bytes on every OS
         self.marker.write_text("", encoding="utf-8")
         if self.full or not self.out.exists():
             self._swap()

@@ -347,7 +347,7 @@ class Ledger:
         # a torn last line (no newline) is ignored: whatever it recorded was not durable, and
         # a reservation is fsynced before its copy is handed over
         for number, raw in enumerate(lines[:-1], start=1):
-            text = raw.decode("utf-8", "replace")
+            text = raw.decode("utf-8", "replace").removesuffix("\r")  # edited on Windows
             if text.startswith("= "):
                 segments.append((text[2:].strip() or None, {}))
                 continue

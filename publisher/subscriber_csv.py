@@ -153,8 +153,8 @@ def read_subscriber_file(path: Path, display: Path | str, *,
                                                f"{len(names)}; check the delimiter "
                                                f"{_delimiter_label(delimiter)} and quotes"))
                 continue
-            values = {name: (record[i].strip() if i < len(record) else "")
-                      for i, name in enumerate(names) if name}
+            values = {name: (record[i].strip().replace("\r\n", "\n") if i < len(record)
+                             else "") for i, name in enumerate(names) if name}
             email = values.get("email", "")
             if not EMAIL_RE.match(email):
                 problems.append(Problem(where, f"not an email address: {email!r}"))

@@ -12,7 +12,9 @@ environment) starts with:
 * no ``os.fdatasync`` (macOS and Windows lack it);
 * Windows' low-level files: ``os.open`` of a directory raises ``PermissionError`` (so no
   directory fsync), and a file opened with ``os.open`` without ``os.O_BINARY`` is in text
-  mode, so ``os.write`` turns each ``\n`` into ``\r\n`` as the C runtime does there.
+  mode, so ``os.write`` turns each ``\n`` into ``\r\n`` as the C runtime does there;
+* Windows' text files: ``open``/``Path.write_text`` in a text write mode without
+  ``newline=`` write ``\r\n`` for each ``\n`` (``os.linesep`` there).
 
 ``scripts/test`` runs the end-to-end tests a second time with it
 (``PUBLISHER_PLATFORM_SIM`` is set to say so); README.md, "Tests", tells more.
@@ -64,6 +66,25 @@ def _windows_files() -> None:
 
     os.O_BINARY = binary  # type: ignore[attr-defined]
     os.open, os.write, os.close = open_, write, close
+    import shutil
+
+    shutil._use_fd_functions = False  # as on Windows: rmtree by path, not by directory fds
+
+
+def _windows_text_files() -> None:
+    """Text files written with the platform's line ending, as on Windows."""
+    import builtins
+    import io
+
+    real_open = io.open
+
+    def open_(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None,  # type: ignore[no-untyped-def]
+              closefd=True, opener=None):
+        if newline is None and "b" not in mode and any(c in mode for c in "wax+"):
+            newline = "\r\n"
+        return real_open(file, mode, buffering, encoding, errors, newline, closefd, opener)
+
+    io.open = builtins.open = open_  # type: ignore[assignment]
 
 
 def _simulate() -> None:
@@ -71,6 +92,7 @@ def _simulate() -> None:
         sys.modules.pop(name, None)
     sys.meta_path.insert(0, _Blocker())
     _windows_files()
+    _windows_text_files()
     for name in ("sched_getaffinity", "sched_setaffinity", "fork", "fdatasync"):
         if hasattr(os, name):
             delattr(os, name)
