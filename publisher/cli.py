@@ -43,7 +43,7 @@ class PublisherGroup(click.Group):
                 click.echo(f"  ({note})", err=True)
             if any(not Path(str(p.location.path)).is_absolute() for p in exc.problems):
                 elsewhere_note(ctx)
-            ctx.exit(1)
+            ctx.exit(exc.exit_code)
 
 
 def elsewhere_note(ctx: click.Context) -> None:
