@@ -347,8 +347,19 @@ class Ledger:
                     self.entries()  # reports the incomplete last line; never append after it
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, line.encode("utf-8"))
-            os.fsync(fd)
+            size = os.fstat(fd).st_size
+            try:
+                data = line.encode("utf-8")
+                while data:  # a short write (disk nearly full) continues or fails below
+                    data = data[os.write(fd, data):]
+                os.fsync(fd)
+            except OSError as exc:
+                # never leave half a record behind (a full disk): cut back to the last line
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
+                    os.fsync(fd)
+                exc.filename = exc.filename or str(self.path)  # name the file in the message
+                raise
         finally:
             os.close(fd)
         if created:
@@ -513,9 +524,13 @@ class DeliveryLog:
         if self._fd is None:
             self.open()
         assert self._fd is not None
-        os.write(self._fd, data)
-        if sync:
-            os.fdatasync(self._fd)
+        try:
+            os.write(self._fd, data)
+            if sync:
+                os.fdatasync(self._fd)
+        except OSError as exc:
+            exc.filename = exc.filename or str(self.path)  # name the file in the message
+            raise
 
     def start(self, recipient: Recipient) -> None:
         address = delivery_key(recipient.email)

@@ -20,6 +20,7 @@ crash anywhere leaves every recipient with exactly one copy after the next run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import zoneinfo
@@ -34,6 +35,7 @@ from publisher.errors import (EXIT_PARTIAL, EXIT_UNKNOWN, LedgerError, OutcomeUn
                               PublisherError, SendError)
 from publisher.ledger import Ledger, LedgerEntry, Progress, audience_key, delivery_key, redact
 from publisher.models import Audience, Email, Recipient, SendReceipt
+from publisher.oserrors import os_failure
 from publisher.settle import describe as describe_moment
 from publisher.settle import settle, went_out
 from publisher.subscribers import audience_for, describe, test_audience
@@ -379,14 +381,20 @@ def deliver(project: Project, email: Email, audience: Audience, *,
     reporter = reporter or Reporter()
     backend = backend or backend_for(project, options.backend)
     ledger = Ledger.of(project)
-    if options.dry_run:
-        return SendResult(plan=plan_send(ledger, email, audience, backend, options, reporter),
-                          dry_run=True)
-    with ledger.lock():
-        try:
-            return _plan_and_run(ledger, email, audience, backend, options, confirm, reporter)
-        finally:
-            backend.close()  # backends connect lazily: a refused plan never connects at all
+    try:
+        if options.dry_run:
+            return SendResult(plan=plan_send(ledger, email, audience, backend, options,
+                                             reporter), dry_run=True)
+        with ledger.lock():
+            try:
+                return _plan_and_run(ledger, email, audience, backend, options, confirm,
+                                     reporter)
+            finally:
+                backend.close()  # backends connect lazily: a refused plan never connects
+    except OSError as exc:
+        # the ledger, the lock or a delivery log could not be written: the intent is written
+        # before any backend call, so a failure there means nothing was sent
+        raise os_failure(exc, root=project.root) from exc
 
 
 def _plan_and_run(ledger: Ledger, email: Email, audience: Audience, backend: BaseBackend,
@@ -450,6 +458,17 @@ def _execute(ledger: Ledger, plan: Plan, backend: BaseBackend, options: SendOpti
             exc.hint = (f"do not send it by other means: run `publisher {options.command} "
                         f"{email.issue_key}` again in a few minutes; it asks {backend.name} "
                         "whether the issue went out (and settles by itself)")
+        raise
+    except OSError as exc:
+        # our own state could not be written (a full disk, say): if no copy was handed over,
+        # close the entry as failed (when even that fails, it stays unknown and resumes)
+        if journal is not None:
+            with contextlib.suppress(OSError):
+                journal.close()
+        progress = ledger.progress(entry_id)
+        if not (progress.sent or progress.in_doubt or progress.failed):
+            with contextlib.suppress(OSError):
+                ledger.outcome(entry_id, "failed", error=f"nothing sent: {exc}")
         raise
     except BaseException:
         if journal is not None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from publisher.course.window import Window
 from publisher.errors import (EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_UNKNOWN, ConfigError,
                               PublisherError, SendError)
 from publisher.models import Audience, Email, Recipient
+from publisher.oserrors import os_failure, sqlite_failure
 from publisher.settle import settle, went_out
 
 log = logging.getLogger("publisher.course")
@@ -137,21 +139,28 @@ def run_courses(project: Project, slugs: Sequence[str] = (), *, now: dt.datetime
         raise ValueError("now must be timezone-aware")
     selected = _select(project, slugs)
     name = backend_name or project.settings.esp.backend
-    store = CourseStore.for_project(project.root)
-    lock = RunLock(project.root)
+    path = project.root / ".publisher" / "courses.sqlite"
     try:
-        if not dry_run:
-            lock.acquire(store)
-        loaded = [load_course(project, slug) for slug in selected]
-        run = _Run(project, store, now=now, dry_run=dry_run, backend_name=name,
-                   factory=backend_factory)
+        store = CourseStore.for_project(project.root)
+        lock = RunLock(project.root)
         try:
-            return run.execute(loaded)
+            if not dry_run:
+                lock.acquire(store)
+            loaded = [load_course(project, slug) for slug in selected]
+            run = _Run(project, store, now=now, dry_run=dry_run, backend_name=name,
+                       factory=backend_factory)
+            try:
+                return run.execute(loaded)
+            finally:
+                run.close()
         finally:
-            run.close()
-    finally:
-        lock.release()
-        store.close()
+            lock.release()
+            store.close()
+    except OSError as exc:
+        raise os_failure(exc, root=project.root) from exc
+    except sqlite3.Error as exc:
+        # the store refuses a write (read-only folder, full disk): its transaction rolled back
+        raise sqlite_failure(exc, path, project.root) from exc
 
 
 def _select(project: Project, slugs: Sequence[str]) -> list[str]:
