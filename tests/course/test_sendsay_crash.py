@@ -90,3 +90,18 @@ def test_killed_at_every_crash_point_every_lesson_exactly_once(tmp_path: Path,
         assert unknown_seen == [4]  # unknown, said with exit code 4, until the settling time
     else:
         assert unknown_seen == [0]
+
+
+def test_course_run_json(tmp_path: Path) -> None:
+    import json
+
+    from tests.course.helpers import invoke
+
+    root = make_course(tmp_path / "nl")
+    with CourseStore.for_project(root) as store:
+        store.enrol(COURSE, [Enrolee("anna@example.org")], ((1, 0),), at("2026-11-23 08:00"))
+    result = invoke(root, "course", "run", "--now", "2026-11-23 10:00", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["exit_code"] == 0 and data["sent"] == 1
+    assert data["courses"][0]["sends"][0]["sent"] == ["anna@example.org"]

@@ -181,3 +181,27 @@ def test_status_sync_rebuilds_a_missing_ledger(tmp_path: Path) -> None:
     assert [line["event"] for line in ledger_lines(root)] == ["synced"]
     status = invoke(root, "status")
     assert "news/hello  real  sendsay  list pl01  sent ref issue 1001" in status.output
+
+
+def test_json_output_for_send_publish_and_status(tmp_path: Path) -> None:
+    import json
+
+    with fake() as double:
+        root = sendsay_project(tmp_path / "nl", double)
+        double.drop_connection_after_send()
+        lost = invoke(root, "send", "hello", "--yes", "--json", env=sendsay_env())
+        assert lost.exit_code == 4
+        data = json.loads(lost.stdout)
+        assert data["state"] == "unknown" and data["exit_code"] == 4
+        assert "publisher send news/hello" in data["hint"]
+        status = invoke(root, "status", "--json", env=sendsay_env())
+        assert status.exit_code == 4  # still unknown: said every run
+        sends = json.loads(status.stdout)["sends"]
+        assert [s["state"] for s in sends] == ["unknown"]
+        published = invoke(root, "publish", "hello", "--yes", "--json", env=sendsay_env())
+        assert published.exit_code == 0, published.output
+        assert json.loads(published.stdout)["state"] == "already-published"
+        status = invoke(root, "status", "--json", env=sendsay_env())
+        assert status.exit_code == 0
+        assert json.loads(status.stdout)["sends"][0]["state"] == "sent"
+        assert len(double.executed_sends()) == 1
