@@ -48,6 +48,13 @@ class PublisherGroup(click.Group):
                 click.echo(f"  ({note})", err=True)
             if any(not Path(str(p.location.path)).is_absolute() for p in exc.problems):
                 elsewhere_note(ctx)
+            ctx.exit(exc.exit_code)
+        except OSError as exc:  # anything not caught nearer the cause: still one line
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            from publisher.oserrors import describe
+
+            click.echo(f"Error: {describe(exc)}", err=True)
             ctx.exit(1)
 
 

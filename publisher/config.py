@@ -75,6 +75,10 @@ def _positive(value: float) -> str | None:
     return None if value > 0 else f"must be greater than 0, got {value!r}"
 
 
+def _non_negative(value: float) -> str | None:
+    return None if value >= 0 else f"must be 0 or more, got {value!r}"
+
+
 @dataclass(frozen=True)
 class SiteSettings:
     """The public archive site and the newsletter's locale."""
@@ -236,6 +240,14 @@ class SendsaySettings:
     poll_timeout: float = field(default=900.0, metadata=doc(
         "Stop following a running track after this many seconds (the send stays recorded; "
         "`publisher status` shows how it ended).", _positive))
+    timezone: str = field(default="Europe/Moscow", metadata=doc(
+        "The account's time zone: Sendsay writes dates and reads later.time in it (the API "
+        "does not say which; Moscow is Sendsay's default). Shown by `publisher status`.",
+        _timezone))
+    settle_minutes: float = field(default=5.0, metadata=doc(
+        "A send whose answer was lost and whose name Sendsay still does not know this many "
+        "minutes after the attempt (on Sendsay's clock) is settled as not sent, and sent again "
+        "by the next run.", _non_negative))
 
 
 @dataclass(frozen=True)
@@ -251,6 +263,12 @@ class SmtpSettings:
         "Seconds to wait for the server on each step.", _positive))
     subscribers: str = field(default="subscribers/{series}.csv", metadata=doc(
         "CSV of subscribers (email,name); '{series}' is replaced by the series slug."))
+    retries: int = field(default=3, metadata=doc(
+        "A recipient refused with a temporary 4xx code is tried again this many times in the "
+        "same run (then deferred: the next run retries it without a flag)."))
+    retry_delay: float = field(default=2.0, metadata=doc(
+        "Seconds before the first in-run retry of deferred recipients; doubles each time.",
+        _positive))
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,10 @@ class CourseStore:
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
                             (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
+            from publisher.oserrors import sqlite_failure
+
+            if isinstance(exc, sqlite3.OperationalError):  # the OS refused: one line, a fix
+                raise sqlite_failure(exc, path, path.parent.parent) from exc
             raise StoreError.at(path, None, f"cannot open the course store ({exc})") from exc
 
     @classmethod
