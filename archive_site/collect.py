@@ -63,7 +63,7 @@ def body_fingerprint(project: Project, versions: str) -> str:
     """What, besides the Markdown itself, shapes an issue's body HTML."""
     settings = project.settings
     return sha("\0".join((versions, settings.site.base_url, str(settings.typography),
-                          settings.site.language)))
+                          settings.site.language, str(settings.site.safe_html))))
 
 
 def parse_job(rel: str) -> tuple[str, FileRecord | None, list[Problem]]:

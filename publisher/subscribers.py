@@ -11,6 +11,7 @@ import csv
 import io
 from pathlib import Path
 
+from publisher.csvfile import guarded
 from publisher.config import EMAIL_RE, Project
 from publisher.errors import ConfigError, Location, Problem, PublisherError
 from publisher.models import Audience, Issue, Recipient
@@ -24,7 +25,7 @@ def load_subscribers(path: Path, display: str | Path) -> tuple[Recipient, ...]:
         raise ConfigError.at(display, None, "subscriber list not found") from None
     except UnicodeDecodeError as exc:
         raise ConfigError.at(display, None, f"not UTF-8 text (byte {exc.start})") from None
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(guarded(csv.reader(io.StringIO(text)), display, ConfigError))
     columns = ["email", "name"]
     start = 0
     if rows and rows[0] and "@" not in rows[0][0]:

@@ -22,6 +22,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.csvfile import guarded
 from publisher.config import EMAIL_RE, Project
 from publisher.course.store import Enrolee
 from publisher.course.window import zone
@@ -81,9 +82,21 @@ def _header(row: list[str]) -> list[str] | None:
     return [ALIASES.get(c, c) for c in cells]
 
 
+#: enrolment times a schedule can be computed from (lesson delays are added to them, and the
+#: store keeps Unix times, which some systems refuse before 1970)
+FIRST_YEAR, LAST_YEAR = 1971, 2999
+
+
 def parse_when(value: str, timezone: str) -> dt.datetime | None:
-    """``YYYY-MM-DD`` (midnight) or ``YYYY-MM-DD HH:MM[:SS]`` or ISO with offset -> aware."""
-    value = value.strip()
+    """``YYYY-MM-DD`` (midnight) or ``YYYY-MM-DD HH:MM[:SS]`` or ISO with offset -> aware;
+    None when it is not one, or outside :data:`FIRST_YEAR`..:data:`LAST_YEAR`."""
+    parsed = _parse_when(value.strip(), timezone)
+    if parsed is None or not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        return None
+    return parsed
+
+
+def _parse_when(value: str, timezone: str) -> dt.datetime | None:
     for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
                 "%Y-%m-%dT%H:%M:%S"):
         try:
@@ -118,7 +131,7 @@ def read_roster(path: Path, course: str, project: Project, *, timezone: str) -> 
     columns: list[str] | None = None
     rows = 0
     line = 1
-    for record in reader:
+    for record in guarded(reader, display, RosterError):
         start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in record):
             continue
@@ -172,8 +185,11 @@ def read_roster(path: Path, course: str, project: Project, *, timezone: str) -> 
         if values.get("enrolled_at"):
             when = parse_when(values["enrolled_at"], tz or timezone)
             if when is None:
-                problems.append(Problem(where, f"'enrolled_at' must be YYYY-MM-DD or "
-                                               f"YYYY-MM-DD HH:MM, got {values['enrolled_at']!r}"))
+                wrong = f"in a year from {FIRST_YEAR} to {LAST_YEAR}" if _parse_when(
+                    values["enrolled_at"].strip(), tz or timezone) else \
+                    "YYYY-MM-DD or YYYY-MM-DD HH:MM"
+                problems.append(Problem(where, f"'enrolled_at' must be {wrong}, got "
+                                               f"{values['enrolled_at']!r}"))
                 continue
         seen[email] = start
         people.append((start, Enrolee(email=email, name=values.get("name", ""), timezone=tz,
