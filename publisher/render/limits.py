@@ -29,9 +29,11 @@ MAX_BRACKET_DEPTH = 32
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _DEEP_INDENT = re.compile(rf"^(?:[ \t]*>)*[ \t]{{{MAX_LIST_DEPTH},}}\S", re.MULTILINE)
-_DEEP_QUOTE = re.compile(rf"^[ \t]*(?:>[ \t]*){{{MAX_QUOTE_DEPTH + 1}}}", re.MULTILINE)
-_QUOTES = re.compile(r"[ \t]*>")
-_ITEM = re.compile(r"([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+# a quote or a list item may open on the same line as its parent: '> > - + 1. x'
+_MARKER = r"[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$))"
+_MANY_MARKERS = re.compile(rf"^(?:{_MARKER}){{{min(MAX_LIST_DEPTH, MAX_QUOTE_DEPTH) + 1}}}",
+                           re.MULTILINE)
+_QUOTE_OR_ITEM = re.compile(rf"{_MARKER}")
 _BRACKET = re.compile(r"\\.|[\[\]]", re.DOTALL)
 
 
@@ -49,7 +51,7 @@ def body_problems(text: str, first_line: int = 1) -> list[tuple[int, str]]:
         problems.append((_line_at(text, control.start(), first_line),
                          f"control character U+{ord(control.group()):04X} in the text "
                          "(remove it: it makes the archive's feed invalid)"))
-    if _DEEP_INDENT.search(text) or _DEEP_QUOTE.search(text):
+    if _DEEP_INDENT.search(text) or _MANY_MARKERS.search(text):
         problems += _nesting(text, first_line)
     if text.count("[") > MAX_BRACKET_DEPTH or text.count("<") > MAX_ANGLES:
         problems += _paragraphs(text, first_line)
@@ -61,35 +63,42 @@ def _line_at(text: str, offset: int, first_line: int) -> int:
 
 
 def _nesting(text: str, first_line: int) -> list[tuple[int, str]]:
-    """The first line where lists or quotes nest too deep (one problem each at most)."""
+    """The first line where lists or quotes nest too deep (one problem each at most).
+
+    Open list items are a stack of indents; on each line, the quote and list markers that
+    open there (``> - 1. x`` opens three levels) count on top of it.
+    """
     problems: list[tuple[int, str]] = []
     lists: list[int] = []  # indents of the open list items
     list_reported = quote_reported = False
     for number, line in enumerate(text.split("\n"), start=first_line):
         if not line.strip():
             continue
-        rest, depth = line, 0
+        rest, quotes, items, indent = line, 0, 0, None
         while True:
-            match = _QUOTES.match(rest)
+            match = _QUOTE_OR_ITEM.match(rest)
             if not match:
                 break
-            depth += 1
+            if match.group().lstrip(" \t") == ">":
+                quotes += 1
+            else:
+                if indent is None:
+                    indent = len(rest.expandtabs(4)) - len(rest.expandtabs(4).lstrip())
+                items += 1
             rest = rest[match.end():]
-        if depth > MAX_QUOTE_DEPTH and not quote_reported:
-            problems.append((number, f"quotes ('>') nested {depth} levels deep; at most "
+        if quotes > MAX_QUOTE_DEPTH and not quote_reported:
+            problems.append((number, f"quotes ('>') nested {quotes} levels deep; at most "
                                      f"{MAX_QUOTE_DEPTH}"))
             quote_reported = True
-        item = _ITEM.match(rest)
-        indent = len(rest.expandtabs(4)) - len(rest.expandtabs(4).lstrip())
-        if item:
+        if indent is not None:
             while lists and lists[-1] >= indent:
                 lists.pop()
             lists.append(indent)
-            if len(lists) > MAX_LIST_DEPTH and not list_reported:
+            if len(lists) + items - 1 > MAX_LIST_DEPTH and not list_reported:
                 problems.append((number, f"lists nested more than {MAX_LIST_DEPTH} levels "
                                          "deep; flatten the list"))
                 list_reported = True
-        elif indent == 0:
+        elif len(line) - len(line.lstrip(" \t")) == 0:
             lists.clear()
         if list_reported and quote_reported:
             break

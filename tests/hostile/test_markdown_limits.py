@@ -39,6 +39,8 @@ CASES = {
     "too many <": "a < b " * (limits.MAX_ANGLES + 1),
     "too long": "слово " * (limits.MAX_CHARS // 6 + 10),
     "control character": "текст \x01 текст\n",
+    "items opened on one line": "+ " * 2000 + "x\n",  # found by the property suite
+    "quotes and items on one line": "> - " * 300 + "x\n",
     "list in quotes too deep": "> " * 5 + nested_list(limits.MAX_LIST_DEPTH + 1).replace(
         "\n", "\n" + "> " * 5),
 }
