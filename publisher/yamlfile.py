@@ -20,6 +20,7 @@ constructed the tree is checked (:func:`_check_tree`) against limits, each probl
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -68,15 +69,28 @@ def _has_control(text: str) -> bool:
         control_character(text) is not None
 
 
-def _check_tree(root: yaml.Node, offset: int, path: Path | str) -> list[Problem]:
-    """Problems of the composed tree (see the module docstring); [] when it may be used."""
+def _check_tree(root: yaml.Node, offset: int, path: Path | str, text: str) -> list[Problem]:
+    """Problems of the composed tree (see the module docstring); [] when it may be used.
+
+    The source ``text`` says which checks can find anything: without an ``&`` there are no
+    aliases, without a backslash (an escape) no control characters, without a long run of
+    digits no long numbers. Ordinary files then cost one walk of their keys.
+    """
     problems: list[Problem] = []
 
     def at(node: yaml.Node, message: str) -> None:
         problems.append(Problem(Location(path, node.start_mark.line + 1 + offset), message))
 
-    # expanded size and depth of every distinct node, post-order and iterative (no recursion
-    # on hostile depth); a node met again while still open is an alias inside itself
+    if "&" in text and not _check_aliases(root, at):
+        return problems
+    scalars = "\\" in text or _LONG_NUMBER.search(text) is not None
+    _check_nodes(root, at, offset, scalars)
+    return sorted(problems, key=lambda p: p.location.line or 0)
+
+
+def _check_aliases(root: yaml.Node, at) -> bool:  # type: ignore[no-untyped-def]
+    """Expanded size and depth of every distinct node, post-order and iterative (no recursion
+    on hostile depth); a node met again while still open is an alias inside itself."""
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
     open_nodes: set[int] = set()
@@ -92,26 +106,27 @@ def _check_tree(root: yaml.Node, offset: int, path: Path | str) -> list[Problem]
             if size[key] > MAX_NODES:
                 at(node, f"too many values: more than {MAX_NODES:,} once aliases are expanded "
                          "(an alias bomb?); write the values out or use fewer aliases")
-                return problems
+                return False
             if depth[key] > MAX_DEPTH:
                 at(node, f"nested more than {MAX_DEPTH} levels deep")
-                return problems
+                return False
             continue
         if key in size:
             continue
         if key in open_nodes:
             at(node, "an alias refers to the value it is part of (a recursive alias); "
                      "write the value out")
-            return problems
+            return False
         if isinstance(node, yaml.ScalarNode):
             size[key], depth[key] = 1, 0
-            _check_scalar(node, at)
             continue
         open_nodes.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node))
-    _check_keys(root, at, offset)
-    return sorted(problems, key=lambda p: p.location.line or 0)
+    return True
+
+
+_LONG_NUMBER = re.compile(rf"[0-9a-fA-F_:]{{{MAX_INT_DIGITS + 1}}}")
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -124,7 +139,8 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 def _check_scalar(node: yaml.ScalarNode, at) -> None:  # type: ignore[no-untyped-def]
     value = node.value
-    if node.tag == _INT and sum(c.isdigit() for c in value) > MAX_INT_DIGITS:
+    if node.tag == _INT and len(value.replace("_", "")) > MAX_INT_DIGITS:
+        # decimal, hex or base-60 alike: Python cannot even print one of 4,300 digits
         at(node, f"number too long ({len(value):,} characters; at most {MAX_INT_DIGITS} "
                  "digits)")
     elif _has_control(value):
@@ -132,16 +148,25 @@ def _check_scalar(node: yaml.ScalarNode, at) -> None:  # type: ignore[no-untyped
                  "breaks email headers and feeds)")
 
 
-def _check_keys(root: yaml.Node, at, offset: int) -> None:  # type: ignore[no-untyped-def]
-    """Every mapping key is text and appears once (each distinct mapping checked once)."""
+def _check_nodes(root: yaml.Node, at, offset: int,  # type: ignore[no-untyped-def]
+                 scalars: bool) -> None:
+    """Depth; every mapping key is text and appears once; scalars when ``scalars`` (each
+    distinct node checked once)."""
     seen: set[int] = set()
-    stack = [root]
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
     while stack:
-        node = stack.pop()
-        if id(node) in seen or isinstance(node, yaml.ScalarNode):
+        node, level = stack.pop()
+        if id(node) in seen:
             continue
         seen.add(id(node))
-        stack.extend(_children(node))
+        if isinstance(node, yaml.ScalarNode):
+            if scalars:
+                _check_scalar(node, at)
+            continue
+        if level >= MAX_DEPTH:
+            at(node, f"nested more than {MAX_DEPTH} levels deep")
+            return
+        stack.extend((child, level + 1) for child in _children(node))
         if not isinstance(node, yaml.MappingNode):
             continue
         first: dict[str, int] = {}
@@ -253,7 +278,7 @@ def _load(loader_class: type, text: str, line_offset: int, path: Path | str,
         node = loader.get_single_node()
         if node is None:
             return None, LineMap()
-        problems = _check_tree(node, line_offset, path)
+        problems = _check_tree(node, line_offset, path, text)
         if problems:
             raise error(problems=problems)
         lines = LineMap()

@@ -102,6 +102,11 @@ def test_long_integers(project, digits: int) -> None:  # type: ignore[no-untyped
     assert_clean_failure(invoke(root, "check"), f"{ISSUE}:5: number too long")
 
 
+@pytest.mark.parametrize("value", ["0x" + "f" * 5000, "1" + ":30" * 3000, "-" + "9" * 41])
+def test_long_integers_in_any_base(value: str) -> None:
+    assert "f.yaml:1: number too long" in problem_of(f"n: {value}\n")
+
+
 @pytest.mark.parametrize("value", ['"A\\r\\nBcc: x@example.org"', '"A\\x01B"', '"A\\x7fB"',
                                    '"A\\u0085B"', '"A\\0B"'])
 def test_control_characters_in_the_title(project, value: str) -> None:  # type: ignore[no-untyped-def]
