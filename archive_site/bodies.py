@@ -23,6 +23,7 @@ from publisher.load import split_front_matter
 from publisher.render.markdown_ext import ImageRef
 from publisher.models import Issue
 from publisher.render import markdown_to_html
+from publisher.render.body import image_outside
 
 Mapper = Callable[[Callable, Iterable], Iterable]
 _TAG = re.compile(r"<[^>]+>")
@@ -50,11 +51,12 @@ def render_job(args: tuple[str, Issue]) -> tuple[str, CachedBody | None, list[Pr
     images = []
     issues_dir = project.issues_dir.resolve()
     for image in found:
+        outside = image_outside(image, issues_dir)
+        if outside:
+            return key, None, [Problem(Location(project.relative(issue.path), image.line),
+                                       outside)]
         if image.local_path is not None and image.local_path.is_file():
-            try:
-                images.append(image.local_path.relative_to(issues_dir).as_posix())
-            except ValueError:  # outside issues/: not published (checks report it)
-                continue
+            images.append(image.local_path.relative_to(issues_dir).as_posix())
     return key, CachedBody(html=html, terms=terms(html_lib.unescape(_TAG.sub(" ", html))),
                            images=tuple(sorted(set(images)))), []
 

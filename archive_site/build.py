@@ -13,6 +13,7 @@ whose Markdown did not change is never converted again (cache.py).
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ import archive_site
 import publisher
 from archive_site import feed, pages, search
 from archive_site.bodies import render_bodies
-from archive_site.cache import Cache, default_cache_dir, sha, site_name
+from archive_site.cache import Cache, default_cache_dir, discard, sha, site_name
 from archive_site.collect import Entry, body_fingerprint, collect, save_slug_map
 from archive_site.pages import Card, Planned, Site
 from archive_site.render_pages import render_planned
@@ -71,11 +72,26 @@ class BuildReport:
 def build(project: Project, out_dir: Path, *, progress: Progress | None = None,
           incremental: bool = True, cache_dir: Path | None = None,
           jobs: int | None = None) -> BuildReport:
-    """Build (or update) the archive site in ``out_dir``; raise PublisherError on bad input."""
+    """Build (or update) the archive site in ``out_dir``; raise PublisherError on bad input.
+
+    A cache that turns out corrupt half-way is discarded and the build made again, in full
+    (nothing was committed: the staging folder went with the failed attempt).
+    """
+    cache_dir = cache_dir or default_cache_dir(project)
+    try:
+        return _build(project, out_dir, progress=progress, incremental=incremental,
+                      cache_dir=cache_dir, jobs=jobs)
+    except sqlite3.DatabaseError as exc:
+        discard(cache_dir, exc)
+        return _build(project, out_dir, progress=progress, incremental=False,
+                      cache_dir=cache_dir, jobs=jobs)
+
+
+def _build(project: Project, out_dir: Path, *, progress: Progress | None, incremental: bool,
+           cache_dir: Path, jobs: int | None) -> BuildReport:
     started = time.perf_counter()
     out_dir = Path(out_dir)
     _check_series_slugs(project)
-    cache_dir = cache_dir or default_cache_dir(project)
     _prepare_templates(project, cache_dir)
     body_fp = body_fingerprint(project, _files_hash(_BODY_CODE) + markdown.__version__)
     with Cache(cache_dir) as cache:

@@ -3,7 +3,9 @@
 This is the only module that talks to the terminal. Each command parses its options, loads
 the project, calls one library function and prints a one-line summary. A PublisherError is
 shown as ``Error: path:line: message`` lines with exit code 1 (click keeps 2 for usage
-errors); ``--debug`` shows the traceback instead.
+errors); ``--debug`` shows the traceback instead. A file-system error is one line too, and
+anything else (a bug) is one ``internal error`` line, never a traceback. Every error line
+and every log record is scrubbed of secret values first (:mod:`publisher.secrets`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import click
 
 from publisher import __version__
 from publisher.errors import PublisherError
+from publisher.secrets import scrub, scrub_logging
 
 
 class PublisherGroup(click.Group):
@@ -39,13 +42,15 @@ class PublisherGroup(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
         except PublisherError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             for line in exc.lines():
-                click.echo(f"Error: {line}", err=True)
+                echo_error(line)
             for note in getattr(exc, "__notes__", []):
-                click.echo(f"  ({note})", err=True)
+                click.echo(scrub(f"  ({note})"), err=True)
             if any(not Path(str(p.location.path)).is_absolute() for p in exc.problems):
                 elsewhere_note(ctx)
             ctx.exit(exc.exit_code)
@@ -56,6 +61,23 @@ class PublisherGroup(click.Group):
 
             click.echo(f"Error: {describe(exc)}", err=True)
             ctx.exit(1)
+        except OSError as exc:  # a disk, permission or name problem the library did not catch
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            echo_error(f"{where}{exc.strerror or exc}")
+            ctx.exit(1)
+        except Exception as exc:  # a bug: still one line, never a traceback
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            echo_error(f"internal error: {type(exc).__name__}: {str(exc)[:300]} (a bug in "
+                       "publisher; run with --debug for the traceback and report it)")
+            ctx.exit(1)
+
+
+def echo_error(line: str) -> None:
+    """One ``Error:`` line on stderr, secrets scrubbed."""
+    click.echo(scrub(f"Error: {line}"), err=True)
 
 
 def tolerate_console_encoding() -> None:
@@ -115,6 +137,7 @@ def cli(ctx: click.Context, project: Path, debug: bool, verbose: bool) -> None:
     ctx.obj.update(project=project, debug=debug)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    scrub_logging()
 
 
 @cli.command()
@@ -124,8 +147,14 @@ def cli(ctx: click.Context, project: Path, debug: bool, verbose: bool) -> None:
 @click.option("--base-url", default="https://example.org/newsletter/", show_default=True,
               help="Where the web archive will be published.")
 @click.option("--sender", default="news@example.org", show_default=True, help="From address.")
-def init(directory: Path, title: str, language: str, base_url: str, sender: str) -> None:
+@click.option("--force", is_flag=True,
+              help="Use a folder that is not empty: add the missing files, keep every "
+                   "existing one (listed).")
+def init(directory: Path, title: str, language: str, base_url: str, sender: str,
+         force: bool) -> None:
     """Create a newsletter folder that renders out of the box.
+
+    Refuses a folder that holds files, unless --force (which never overwrites a file).
 
     \b
     Example:
@@ -133,10 +162,14 @@ def init(directory: Path, title: str, language: str, base_url: str, sender: str)
     """
     from publisher.scaffold import init_project
 
-    written = init_project(directory, title=title, language=language, base_url=base_url,
-                           sender_email=sender)
-    click.echo(f"Created {directory}/ ({len(written)} files). Next: "
-               f"publisher --project {directory} render {written[1].relative_to(directory)}")
+    plan = init_project(directory, title=title, language=language, base_url=base_url,
+                        sender_email=sender, force=force)
+    for path in plan.kept:
+        click.echo(f"Kept {path} (exists; not overwritten)", err=True)
+    issue = next((p for p in (*plan.write, *plan.kept) if p.parent.name == "issues"), None)
+    step = f" Next: publisher --project {directory} render " \
+           f"{issue.relative_to(directory)}" if issue is not None else ""
+    click.echo(f"Created {directory}/ ({len(plan.write)} files, {len(plan.kept)} kept).{step}")
 
 
 @cli.command()
@@ -174,9 +207,9 @@ def check(ctx: click.Context, strict: bool) -> None:
     project = load(ctx)
     report = check_project(project)
     for problem in report.warnings:
-        click.echo(f"Warning: {problem}", err=True)
+        click.echo(scrub(f"Warning: {problem}"), err=True)
     for problem in report.errors:
-        click.echo(f"Error: {problem}", err=True)
+        echo_error(str(problem))
     largest = max(report.sizes.values(), default=0) / 1024
     summary = (f"{len(report.issues)} issues, {len(report.errors)} errors, "
                f"{len(report.warnings)} warnings; largest email {largest:.1f} KB")

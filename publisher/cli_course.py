@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from publisher.cli import load
+from publisher.cli import echo_error, load
 from publisher.config import EMAIL_RE, Project
 from publisher.course.lessons import course_series, load_course
 from publisher.course.roster_csv import parse_when, read_roster
@@ -137,7 +137,7 @@ def import_(ctx: click.Context, course_slug: str, csv_file: Path) -> None:
     roster = read_roster(csv_file, course_slug, project,
                          timezone=_timezone(project, course_slug))
     for problem in roster.problems:
-        click.echo(f"Error: {problem}", err=True)
+        echo_error(str(problem))
     with CourseStore.for_project(project.root) as store:
         result = store.enrol(course_slug, [p for _, p in roster.people], course_obj.delays,
                              dt.datetime.now(dt.UTC))
@@ -304,13 +304,13 @@ def _print_report(project: Project, report: RunReport) -> None:
         for send in course_report.sends:
             head = f"{course_report.course}: lesson {send.lesson} «{send.title}»"
             if send.error:
-                click.echo(f"Error: {head}: {send.error}", err=True)
+                echo_error(f"{head}: {send.error}")
                 continue
             count = len(send.recipients) if report.dry_run else len(send.sent)
             ref = f" ({report.backend} {send.provider_id})" if send.provider_id else ""
             click.echo(f"{head}: {verb} to {count}{ref}")
             for address, reason in send.failed:
-                click.echo(f"Error: {head}: {address} refused: {reason}", err=True)
+                echo_error(f"{head}: {address} refused: {reason}")
             for address in send.unknown:
                 click.echo(f"Error: {head}: {address}: outcome unknown; the next `publisher "
                            "course run` looks it up by name and settles it", err=True)

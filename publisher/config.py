@@ -21,6 +21,18 @@ from publisher.yamlfile import LineMap, parse_yaml
 CONFIG_NAME = "newsletter.yaml"
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: a slug is a folder name in the archive: file systems refuse names over 255 bytes, and a
+#: URL that long is no use to a reader
+SLUG_MAX = 100
+
+
+def slug_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a slug (front matter, series, the slug map), or None."""
+    if not SLUG_RE.match(value):
+        return f"must be lowercase latin letters, digits and dashes, got {value!r}"
+    if len(value) > SLUG_MAX:
+        return f"must be at most {SLUG_MAX} characters, got {len(value)}"
+    return None
 
 
 def _url(value: str) -> str | None:
@@ -66,9 +78,7 @@ def _language(value: str) -> str | None:
 
 
 def _slug(value: str) -> str | None:
-    if SLUG_RE.match(value):
-        return None
-    return f"must be lowercase latin letters, digits and dashes, got {value!r}"
+    return slug_problem(value)
 
 
 def _positive(value: float) -> str | None:
@@ -92,6 +102,10 @@ class SiteSettings:
     timezone: str = field(default="Europe/Moscow", metadata=doc(
         "IANA time zone for dates and scheduled sends.", _timezone))
     description: str = field(default="", metadata=doc("One-line description of the site."))
+    safe_html: bool = field(default=False, metadata=doc(
+        "Sanitise the HTML of issue bodies (nh3): raw HTML, scripts, event handlers and "
+        "javascript: links are removed. Turn on when guest authors write issues; off, the "
+        "Markdown is trusted HTML."))
 
 
 @dataclass(frozen=True)
@@ -152,7 +166,8 @@ class SeriesSettings:
 
     slug: str = field(metadata=doc("Identifier used in issue front matter and URLs.", _slug))
     title: str = field(metadata=doc("Full title, as subscribers know it."))
-    description: str = field(default="", metadata=doc("What readers get; shown in the archive."))
+    description: str = field(default="", metadata=doc("What readers get; shown in the archive.",
+                                                        multiline=True))
     subscribe_url: str = field(default="", metadata=doc("Where visitors subscribe.", _url_or_empty))
     list_id: str = field(default="", metadata=doc("The ESP's list/group id of the audience "
                                                   "(Sendsay: e.g. 'pl01')."))
@@ -178,7 +193,8 @@ class LibrarySettings:
     title: str = field(metadata=doc("Name of the library."))
     url: str = field(metadata=doc("Where the library is.", _url))
     heading: str = field(default="", metadata=doc("Eye-catcher above the block, e.g. 'Внимание!'."))
-    text: str = field(default="", metadata=doc("The block's text (Markdown allowed)."))
+    text: str = field(default="", metadata=doc("The block's text (Markdown allowed).",
+                                                          multiline=True))
     link_text: str = field(default="", metadata=doc("Text of the link to the library."))
 
 
@@ -188,7 +204,7 @@ class FooterSettings:
 
     publisher: str = field(metadata=doc("Publisher name as signed."))
     reason: str = field(metadata=doc("Why the reader gets this mail; '{series}' is replaced by "
-                                     "the newsletter's title."))
+                                     "the newsletter's title.", multiline=True))
     contacts: tuple[LinkSettings, ...] = field(default=(), metadata=doc("Contact links."))
     unsubscribe_url: str = field(default="", metadata=doc(
         "Unsubscribe page for SMTP and outbox sends; '{email}' and '{series}' are filled per "
@@ -346,6 +362,10 @@ def load_project(root: Path | str = ".") -> Project:
     if not path.is_file():
         raise ConfigError.at(display, None, "not found; run `publisher init DIR` to create a "
                              "newsletter folder, or pass --project DIR")
+    for folder in ("issues", ".publisher", "templates"):
+        if (root / folder).exists() and not (root / folder).is_dir():
+            raise ConfigError.at(root / folder, None, "is a file, but publisher keeps a "
+                                 "folder by this name here; rename or remove the file")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

@@ -44,9 +44,21 @@ class RosterFile:
     problems: tuple[Problem, ...]
 
 
+#: enrolment times a schedule can be computed from (lesson delays are added to them, and the
+#: store keeps Unix times, which some systems refuse before 1970)
+FIRST_YEAR, LAST_YEAR = 1971, 2999
+
+
 def parse_when(value: str, timezone: str) -> dt.datetime | None:
-    """``YYYY-MM-DD`` (midnight) or ``YYYY-MM-DD HH:MM[:SS]`` or ISO with offset -> aware."""
-    value = value.strip()
+    """``YYYY-MM-DD`` (midnight) or ``YYYY-MM-DD HH:MM[:SS]`` or ISO with offset -> aware;
+    None when it is not one, or outside :data:`FIRST_YEAR`..:data:`LAST_YEAR`."""
+    parsed = _parse_when(value.strip(), timezone)
+    if parsed is None or not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        return None
+    return parsed
+
+
+def _parse_when(value: str, timezone: str) -> dt.datetime | None:
     for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
                 "%Y-%m-%dT%H:%M:%S"):
         try:
@@ -85,8 +97,10 @@ def read_roster(path: Path, course: str, project: Project, *, timezone: str) -> 
         if problem is None and row.values.get("enrolled_at"):
             when = parse_when(row.values["enrolled_at"], tz or timezone)
             if when is None:
-                problem = (f"'enrolled_at' must be YYYY-MM-DD or YYYY-MM-DD HH:MM, got "
-                           f"{row.values['enrolled_at']!r}")
+                wrong = (f"in a year from {FIRST_YEAR} to {LAST_YEAR}"
+                         if _parse_when(row.values["enrolled_at"].strip(), tz or timezone)
+                         else "YYYY-MM-DD or YYYY-MM-DD HH:MM")
+                problem = f"'enrolled_at' must be {wrong}, got {row.values['enrolled_at']!r}"
         if problem is not None:
             problems.append(Problem(Location(display, row.line), problem))
             continue

@@ -20,7 +20,8 @@ from publisher.i18n import format_date, strings
 from publisher.models import Email, Issue
 from publisher.render.body import RenderedBody, markdown_to_html, render_body
 from publisher.render.merge_tags import Dialect, dialect_for
-from publisher.render.templates import render_template
+from publisher.errors import TemplateError
+from publisher.render.templates import render_template, template_file
 from publisher.render.utm import add_utm
 
 
@@ -128,7 +129,16 @@ def render_email(issue: Issue, project: Project, *, backend: str | None = None,
     if settings.email.utm:
         html = add_utm(html, own_url=settings.site.base_url, source=issue.series,
                        campaign=issue.key)
-    html = inline_css(html)
+    if not html.strip():
+        raise TemplateError.at(template_file(project, f"email/{template}.html"), 1,
+                               "the template (or one it extends) renders to nothing; expected the "
+                               "email's HTML")
+    try:
+        html = inline_css(html)
+    except Exception as exc:  # lxml or cssutils refusing what the template made
+        raise TemplateError.at(template_file(project, f"email/{template}.html"), None,
+                               f"the HTML could not be inlined ({type(exc).__name__}: "
+                               f"{exc}); expected an HTML document") from None
     digest = hashlib.sha256(
         "\0".join((issue.title, html, text)).encode("utf-8")).hexdigest()
     domain = settings.sender.email.rpartition("@")[2]

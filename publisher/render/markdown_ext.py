@@ -10,6 +10,9 @@
 * **Images.** Relative sources are resolved against the issue file, recorded for checks
   (missing file, missing alt) and rewritten to absolute URLs under the archive.
 * **Typography.** Language rules (:mod:`publisher.render.typography`) on text nodes only.
+* **Safe attributes.** ``{: … }`` attribute lists and Markdown links may not add event
+  handlers (``onfocus=``) or ``javascript:``/``vbscript:`` URLs (nor ``data:`` links); raw
+  HTML stays the author's own (trusted; ``site.safe_html`` cleans it for guest authors).
 """
 
 from __future__ import annotations
@@ -176,6 +179,34 @@ class TypographyProcessor(Treeprocessor):
             element.tail = self.typographer(element.tail)
 
 
+_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "background", "poster", "cite",
+                   "xlink:href", "srcset", "data"}
+_UNSAFE_SCHEME = re.compile(r"^(?:javascript|vbscript|livescript|data):", re.IGNORECASE)
+_IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def unsafe_attribute(name: str, value: str) -> bool:
+    """An event handler, or a URL that runs script (``java\tscript:`` too, as browsers read
+    it); ``data:`` images stay (some authors embed small ones)."""
+    name = name.lower()
+    if name.startswith("on"):
+        return True
+    if name not in _URL_ATTRIBUTES:
+        return False
+    scheme = _UNSAFE_SCHEME.match(_IGNORED_IN_SCHEME.sub("", value))
+    return scheme is not None and not (name == "src" and scheme.group().lower() == "data:")
+
+
+class SafeAttributesProcessor(Treeprocessor):
+    """Remove what :func:`unsafe_attribute` refuses from every element Markdown made."""
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            for name, value in list(element.attrib.items()):
+                if unsafe_attribute(name, value):
+                    del element.attrib[name]
+
+
 class GenericTagProcessor(InlineProcessor):
     """Keep publisher's ``*|NAME|*`` tags as text: Markdown would read their stars as emphasis
     (``<em>|NAME|</em>``) and the SMTP/outbox backends could no longer fill them."""
@@ -203,6 +234,8 @@ class NewsletterExtension(Extension):
         md.treeprocessors.register(CellLabelProcessor(md), "cell_labels", 7)
         if self.typography:
             md.treeprocessors.register(TypographyProcessor(md), "typography", 6)
+        # after attr_list (8) has added the author's attributes
+        md.treeprocessors.register(SafeAttributesProcessor(md), "safe_attributes", 5)
 
 
 def make_markdown(typography: bool) -> tuple[Markdown, NewsletterExtension]:
