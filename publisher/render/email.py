@@ -20,6 +20,7 @@ from publisher.i18n import format_date, strings
 from publisher.models import Email, Issue
 from publisher.render.body import RenderedBody, markdown_to_html, render_body
 from publisher.render.merge_tags import Dialect, dialect_for
+from publisher.render.soft_breaks import soft_breaks
 from publisher.render.templates import render_template
 from publisher.render.utm import add_utm
 
@@ -98,7 +99,7 @@ def email_context(issue: Issue, project: Project, body: RenderedBody,
         "show_title": not title_in_body(title_html, body.html),
         "series": series,
         "date": format_date(issue.date, settings.site.language),
-        "body_html": Markup(body.html),
+        "body_html": Markup(soft_breaks(body.html)),  # the email's only: the page wraps by CSS
         "body_text": body.text,
         "reason": settings.footer.reason.replace("{series}", series.title if series else ""),
         "links": {

@@ -9,7 +9,15 @@
   when a narrow screen stacks the table into cards.
 * **Images.** Relative sources are resolved against the issue file, recorded for checks
   (missing file, missing alt) and rewritten to absolute URLs under the archive.
+* **Image widths.** Local images get ``width="N"``, their own width capped at the email's
+  content column (:mod:`publisher.render.images`), for Outlook, which ignores ``max-width``.
+* **Bare URLs.** ``https://…`` and ``www.…`` written as plain text become links (so UTM and
+  ESP click tracking see them); trailing punctuation stays outside the link.
+* **Wide tables only stack.** Tables of four or more columns (or three with long cells) get
+  ``stackable``; six or more also ``many-columns`` (smaller type, cells always wrap).
 * **Typography.** Language rules (:mod:`publisher.render.typography`) on text nodes only.
+
+Python-Markdown's own fenced code, footnotes, definition lists and abbreviations are on too.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
+from publisher.render.images import email_width
 from publisher.render.typography import RussianTypographer
 
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -112,7 +121,7 @@ class CellLabelProcessor(Treeprocessor):
             if header_row is None:
                 continue
             headers = [_STASH.sub("", "".join(th.itertext())).strip() for th in header_row]
-            table.set("class", (table.get("class", "") + " stackable").strip())
+            _classify_table(table, len(headers))
             for row in table.iterfind("tbody/tr"):
                 for index, cell in enumerate(row):
                     if index >= len(headers) or not headers[index]:
@@ -122,6 +131,38 @@ class CellLabelProcessor(Treeprocessor):
                     label.tail = cell.text
                     cell.text = None
                     cell.insert(0, label)
+
+
+STACK_COLUMNS = 4  # tables this wide become cards on phones
+MANY_COLUMNS = 6  # ... and these get smaller type and always-wrapping cells on desktops
+SHORT_CELL = 40  # characters: a three-column table whose cells are all shorter stays a table
+
+
+def _classify_table(table: etree.Element, columns: int) -> None:
+    """Mark a table ``stackable`` (cards on phones) unless it is two or three short columns,
+    which read better as a table even on a 320 px screen; ``many-columns`` from six."""
+    classes = table.get("class", "").split()
+    stack = columns >= STACK_COLUMNS
+    if columns == STACK_COLUMNS - 1 and not stack:
+        stack = any(len(_STASH.sub("", "".join(cell.itertext()))) > SHORT_CELL
+                    or cell.find(".//li") is not None
+                    for cell in table.iter("td"))
+    if stack:
+        classes.append("stackable")
+    if columns >= MANY_COLUMNS:
+        classes.append("many-columns")
+    if classes:
+        table.set("class", " ".join(classes))
+
+
+def _set_image_width(img: etree.Element, local: Path | None) -> None:
+    """``width="N"`` from the file itself (capped at the content column) unless the author
+    gave one with ``{: width="N" }``; remote images are left as written."""
+    if local is None or img.get("width"):
+        return
+    width = email_width(local)
+    if width is not None:
+        img.set("width", str(width))
 
 
 class ImageProcessor(Treeprocessor):
@@ -148,6 +189,7 @@ class ImageProcessor(Treeprocessor):
                         except ValueError:
                             url = context.assets_url + quote(posixpath.normpath(parts.path))
                 img.set("src", url)
+                _set_image_width(img, local)
             context.images.append(ImageRef(src=src, url=url, alt=img.get("alt", ""),
                                            line=self._line_of(src), local_path=local))
 
@@ -184,6 +226,86 @@ class GenericTagProcessor(InlineProcessor):
         return m.group(0), m.start(0), m.end(0)
 
 
+_URL_CHARS = r"(?:\[%.*?%\]|[^\s<>\"'«»\[\]\x02\x03]|\[(?!%))"
+BARE_URL = (r"(?<![\w/@.:=\-\\])((?:https?://|www\.)" + _URL_CHARS + "+)")
+_TRAILING = ".,;:!?…*_"  # a URL ending in one of these is rarer than a sentence or **bold**
+
+
+def _trim_url(url: str) -> str:
+    """Trailing punctuation belongs to the sentence, a ``)`` only if unbalanced in the URL."""
+    while url:
+        if url[-1] in _TRAILING or url[-1] == ")" and url.count("(") < url.count(")"):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+class BareUrlProcessor(InlineProcessor):
+    """``https://example.org/page`` or ``www.example.org`` in plain text becomes a link whose
+    text is the URL as written (an AtomicString, so typography leaves it alone)."""
+
+    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[no-untyped-def]  # noqa: N802
+        url = _trim_url(m.group(1))
+        if len(url) < len("www.a.b") or url.endswith("//") or self._in_raw_link(data, m.start()):
+            return None, None, None
+        link = etree.Element("a", {"href": url if "://" in url else "https://" + url})
+        link.text = AtomicString(url)
+        return link, m.start(1), m.start(1) + len(url)
+
+
+    def _in_raw_link(self, data: str, position: int) -> bool:
+        """Whether ``position`` is between a raw-HTML ``<a …>`` and its ``</a>`` (inline
+        placeholders -> stashed raw HTML placeholders -> the raw HTML)."""
+        if "\x02" not in data:
+            return False
+        stashed = self.md.treeprocessors["inline"].stashed_nodes
+        blocks = self.md.htmlStash.rawHtmlBlocks
+        inside = False
+        for match in _INLINE_STASH.finditer(data, 0, position):
+            node = stashed.get(match.group(1))
+            if not isinstance(node, str):
+                continue
+            raw = _STASH_INDEX.match(node)
+            html = str(blocks[int(raw.group(1))]) if raw and int(raw.group(1)) < len(blocks) \
+                else node
+            if _RAW_A_OPEN.match(html):
+                inside = True
+            elif _RAW_A_CLOSE.match(html):
+                inside = False
+        return inside
+
+
+class NestedLinkProcessor(Treeprocessor):
+    """``[https://x.org](https://x.org)``: the label's URL was made a link inside the link;
+    keep the outer one only (a link in a link is invalid HTML and clients split it)."""
+
+    def run(self, root: etree.Element) -> None:
+        for outer in list(root.iter("a")):
+            for parent in outer.iter():
+                for index, child in reversed(list(enumerate(parent))):
+                    if child.tag == "a":
+                        _unwrap(parent, index, child)
+
+
+def _unwrap(parent: etree.Element, index: int, child: etree.Element) -> None:
+    """Replace ``child`` (a bare-URL link: text only) by its text."""
+    text = "".join(child.itertext()) + (child.tail or "")
+    parent.remove(child)
+    if index == 0:
+        parent.text = AtomicString((parent.text or "") + text)
+    else:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + text
+
+
+_INLINE_STASH = re.compile("\x02klzzwxh:(\\d+)\x03")
+_STASH_INDEX = re.compile("\x02wzxhzdk:(\\d+)\x03")
+_RAW_A_OPEN = re.compile(r"<a\b", re.IGNORECASE)
+_RAW_A_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
+FOOTNOTES = {"BACKLINK_TEXT": "\u21a9\ufe0e", "BACKLINK_TITLE": ""}  # text style, not emoji
+
+
 class NewsletterExtension(Extension):
     """Registers the processors; ``context`` is replaced before each conversion."""
 
@@ -198,16 +320,24 @@ class NewsletterExtension(Extension):
         # the emphasis patterns (70 and below), which would eat the stars
         md.inlinePatterns.register(GenericTagProcessor(r"\*\|[A-Z0-9_]+\|\*", md),
                                    "generic_tags", 75)
+        # bare URLs: after links, autolinks and raw HTML (160, 120, 90) have stashed theirs,
+        # before emphasis, which would read a URL's underscores or stars
+        md.inlinePatterns.register(BareUrlProcessor(BARE_URL, md), "bare_urls", 85)
         md.treeprocessors.register(CellListProcessor(md), "cell_lists", 25)
+        md.treeprocessors.register(NestedLinkProcessor(md), "nested_links", 19)
         md.treeprocessors.register(ImageProcessor(md, self), "newsletter_images", 8)
         md.treeprocessors.register(CellLabelProcessor(md), "cell_labels", 7)
         if self.typography:
             md.treeprocessors.register(TypographyProcessor(md), "typography", 6)
 
 
+LIBRARY_EXTENSIONS = ("tables", "sane_lists", "attr_list", "fenced_code", "footnotes", "def_list",
+                      "abbr")
+
+
 def make_markdown(typography: bool) -> tuple[Markdown, NewsletterExtension]:
     """A Markdown converter with the newsletter syntax; reuse it with ``reset()``."""
     extension = NewsletterExtension(typography=typography)
-    md = Markdown(extensions=["tables", "sane_lists", "attr_list", extension],
-                  output_format="html")
+    md = Markdown(extensions=[*LIBRARY_EXTENSIONS, extension],
+                  extension_configs={"footnotes": FOOTNOTES}, output_format="html")
     return md, extension
