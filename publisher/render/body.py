@@ -61,15 +61,17 @@ def render_body(issue: Issue, project: Project) -> RenderedBody:
 
 
 def check_body(issue: Issue, body: RenderedBody, project: Project) -> tuple[list, list]:
-    """(errors, warnings) about the body: table rows that lose cells, missing images,
-    images without alt text."""
+    """(errors, warnings) about the body: table rows that lose cells, missing images;
+    Markdown the renderer would show as source, images without alt text or (remote ones)
+    without a width."""
     from publisher.errors import Location, Problem
-    from publisher.render.markdown_lint import lint_markdown
+    from publisher.render.markdown_lint import lint_markdown, unsupported_markdown
 
     where = project.relative(issue.path)
     errors = [Problem(Location(where, line), message)
               for line, message in lint_markdown(issue.body, issue.body_line)]
-    warnings = []
+    warnings = [Problem(Location(where, line), message)
+                for line, message in unsupported_markdown(issue.body, issue.body_line)]
     for image in body.images:
         location = Location(where, image.line)
         if image.local_path is not None and not image.local_path.is_file():
@@ -77,4 +79,8 @@ def check_body(issue: Issue, body: RenderedBody, project: Project) -> tuple[list
         if not image.alt.strip():
             warnings.append(Problem(location, f"image has no alt text: {image.src} "
                                               "(write ![description](...))"))
+        if image.local_path is None and not image.width and not image.src.startswith("data:"):
+            warnings.append(Problem(location, f"remote image has no width: {image.src} "
+                                              "(Outlook shows it at its own size; write "
+                                              "![...](...){: width=\"552\" } or smaller)"))
     return errors, warnings

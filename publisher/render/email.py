@@ -35,6 +35,11 @@ def _library_html(project: Project) -> str:
 
 
 @lru_cache(maxsize=8)
+def _library_email_html(project: Project) -> str:
+    return soft_breaks(_library_html(project))
+
+
+@lru_cache(maxsize=8)
 def _library_text(project: Project) -> str:
     from publisher.render.text import html_to_text
 
@@ -99,7 +104,9 @@ def email_context(issue: Issue, project: Project, body: RenderedBody,
         "show_title": not title_in_body(title_html, body.html),
         "series": series,
         "date": format_date(issue.date, settings.site.language),
-        "body_html": Markup(soft_breaks(body.html)),  # the email's only: the page wraps by CSS
+        # soft breaks are the email's only: the page wraps by CSS, and search reads words
+        "body_html": Markup(soft_breaks(body.html)),
+        "library_html": Markup(_library_email_html(project)),
         "body_text": body.text,
         "reason": settings.footer.reason.replace("{series}", series.title if series else ""),
         "links": {

@@ -32,6 +32,7 @@ from urllib.parse import quote, urlsplit
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
@@ -54,6 +55,7 @@ class ImageRef:
     alt: str
     line: int | None
     local_path: Path | None  # resolved file for relative sources
+    width: str = ""  # the width="" the email gives it ("" for none)
 
 
 @dataclass
@@ -191,7 +193,8 @@ class ImageProcessor(Treeprocessor):
                 img.set("src", url)
                 _set_image_width(img, local)
             context.images.append(ImageRef(src=src, url=url, alt=img.get("alt", ""),
-                                           line=self._line_of(src), local_path=local))
+                                           line=self._line_of(src), local_path=local,
+                                           width=img.get("width", "")))
 
     def _line_of(self, src: str) -> int | None:
         context = self.holder.context
@@ -306,6 +309,44 @@ _RAW_A_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
 FOOTNOTES = {"BACKLINK_TEXT": "\u21a9\ufe0e", "BACKLINK_TITLE": ""}  # text style, not emoji
 
 
+_FENCE = re.compile(r"^( *)(`{3,}|~{3,})")
+
+
+class IndentedFencePreprocessor(Preprocessor):
+    """A fenced code block indented under a list item (as CommonMark and GitHub allow) is
+    rewritten as the indented code block Python-Markdown understands there (its fences only
+    work at the start of a line, so it would print as one run-on line of inline code).
+    Fences indented by one to three spaces move to the margin. Line count is unchanged, so
+    ``check``'s line numbers stay right."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        out = list(lines)
+        index = 0
+        while index < len(out):
+            match = _FENCE.match(out[index])
+            if not match:
+                index += 1
+                continue
+            indent, fence = len(match.group(1)), match.group(2)
+            end = next((j for j in range(index + 1, len(out))
+                        if out[j].strip().startswith(fence[0] * len(fence))
+                        and not out[j].strip().strip(fence[0])), None)
+            if end is None:
+                break
+            if indent >= 4:
+                out[index] = out[end] = ""
+                for j in range(index + 1, end):
+                    line = out[j]
+                    body = line[indent:] if line[:indent].strip() == "" else line.lstrip()
+                    out[j] = " " * (indent + 4) + body if line.strip() else ""
+            elif indent:
+                for j in range(index, end + 1):
+                    line = out[j]
+                    out[j] = line[indent:] if line[:indent].strip() == "" else line.lstrip()
+            index = end + 1
+        return out
+
+
 class NewsletterExtension(Extension):
     """Registers the processors; ``context`` is replaced before each conversion."""
 
@@ -323,6 +364,7 @@ class NewsletterExtension(Extension):
         # bare URLs: after links, autolinks and raw HTML (160, 120, 90) have stashed theirs,
         # before emphasis, which would read a URL's underscores or stars
         md.inlinePatterns.register(BareUrlProcessor(BARE_URL, md), "bare_urls", 85)
+        md.preprocessors.register(IndentedFencePreprocessor(md), "indented_fences", 28)
         md.treeprocessors.register(CellListProcessor(md), "cell_lists", 25)
         md.treeprocessors.register(NestedLinkProcessor(md), "nested_links", 19)
         md.treeprocessors.register(ImageProcessor(md, self), "newsletter_images", 8)

@@ -165,3 +165,11 @@ def test_soft_breaks_never_split_tags_entities_or_styles(html: str) -> None:
         if whole in html:
             assert whole in out
     assert out.replace("<wbr>", "") == html
+
+
+def test_a_fenced_block_indented_under_a_list_item_stays_a_code_block() -> None:
+    html = convert("1. Установите:\n\n    ```bash\n    pip install x\n      --flag\n    ```\n\n"
+                   "2. Запустите.\n")
+    doc = lxml.html.fragment_fromstring(html, create_parent="div")
+    assert doc.xpath("//ol/li[1]/pre/code")[0].text == "pip install x\n  --flag\n"
+    assert len(doc.xpath("//ol/li")) == 2 and "```" not in html
