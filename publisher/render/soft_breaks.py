@@ -20,26 +20,36 @@ CHUNK = 12  # at most this many characters between two opportunities
 WBR = "<wbr>"
 _AFTER = frozenset("/.?&=#_-,;:@+~|")  # URL and hashtag punctuation: break after it
 
-_SCAN = re.compile(
-    r"<(?:style|script)\b.*?</(?:style|script)\s*>"  # left whole
-    r"|<!--.*?-->"
-    r"|<[^>]*>"  # a tag, attributes and all
-    r"|\[%.*?%\]|\*\|[A-Z0-9_]+\|\*"  # ESP tags
-    r"|(?:[^\s<>\[\]]|\[(?!%)|\](?<!%\]))" + f"{{{LONG},}}",  # a long run of text
-    re.DOTALL | re.IGNORECASE)
-_PIECE = re.compile(r"&#?\w+;|\[%.*?%\]|.", re.DOTALL)
+_RUN = re.compile(r"[^\s<>\[\]]" + f"{{{LONG},}}")  # a candidate: maybe in a tag or an ESP tag
+_RAW = re.compile(r"<(style|script)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
+_PIECE = re.compile(r"&#?\w+;|.", re.DOTALL)
 
 
 def soft_breaks(html: str) -> str:
-    """``html`` with ``<wbr>`` inside every run of :data:`LONG` or more visible characters."""
-    return _SCAN.sub(_replace, html)
+    """``html`` with ``<wbr>`` inside every run of :data:`LONG` or more visible characters.
 
-
-def _replace(match: re.Match[str]) -> str:
-    text = match.group(0)
-    if text[0] == "<" or text.startswith(("[%", "*|")):
-        return text
-    return _break_run(text)
+    Long runs are rare, so the text is searched for them directly (no pass over every tag)
+    and each one is kept only if it lies outside a tag, an ESP tag and ``<style>``."""
+    skip = [(m.start(), m.end()) for m in _RAW.finditer(html)] if "<s" in html or "<!" in html \
+        else []
+    esp = "[%" in html
+    out: list[str] = []
+    last = 0
+    for match in _RUN.finditer(html):
+        start, end = match.span()
+        if html.rfind("<", 0, start) > html.rfind(">", 0, start):
+            continue  # inside a tag: an attribute value
+        if esp and html.rfind("[%", 0, start + 1) > html.rfind("%]", 0, start):
+            continue  # inside [% … %]
+        if "*|" in match.group(0) or any(a <= start < b for a, b in skip):
+            continue
+        out.append(html[last:start])
+        out.append(_break_run(match.group(0)))
+        last = end
+    if not out:
+        return html
+    out.append(html[last:])
+    return "".join(out)
 
 
 def _break_run(run: str) -> str:
@@ -50,7 +60,7 @@ def _break_run(run: str) -> str:
     for index, piece in enumerate(pieces):
         out.append(piece)
         since += 1
-        if index == last or piece.startswith("[%"):
+        if index == last:
             continue
         char = "&" if piece == "&amp;" else piece  # never after &nbsp; and its kin
         after_punctuation = char in _AFTER and pieces[index + 1] not in _AFTER  # "://" whole
