@@ -134,6 +134,7 @@ def _table(columns: int, cell: str = "x") -> str:
     (_table(3, "очень длинный текст ячейки, который на телефоне читать в карточке"), "stackable"),
     (_table(4), "stackable"),
     (_table(6), "stackable many-columns"),
+    (_table(8, "Производительность"), "stackable many-columns tight"),  # cannot fit whole words
 ])
 def test_only_wide_tables_stack_on_phones(source: str, classes: str | None) -> None:
     table = lxml.html.fragment_fromstring(convert(source), create_parent="div").xpath("//table")[0]
