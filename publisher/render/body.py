@@ -77,15 +77,17 @@ def image_outside(image: ImageRef, issues_dir: Path) -> str | None:
 
 
 def check_body(issue: Issue, body: RenderedBody, project: Project) -> tuple[list, list]:
-    """(errors, warnings) about the body: table rows that lose cells, missing images,
-    images without alt text."""
+    """(errors, warnings) about the body: table rows that lose cells, missing images;
+    Markdown the renderer would show as source, images without alt text or (remote ones)
+    without a width."""
     from publisher.errors import Location, Problem
-    from publisher.render.markdown_lint import lint_markdown
+    from publisher.render.markdown_lint import lint_markdown, unsupported_markdown
 
     where = project.relative(issue.path)
     errors = [Problem(Location(where, line), message)
               for line, message in lint_markdown(issue.body, issue.body_line)]
-    warnings = []
+    warnings = [Problem(Location(where, line), message)
+                for line, message in unsupported_markdown(issue.body, issue.body_line)]
     issues_dir = project.issues_dir.resolve()
     for image in body.images:
         location = Location(where, image.line)
@@ -97,4 +99,8 @@ def check_body(issue: Issue, body: RenderedBody, project: Project) -> tuple[list
         if not image.alt.strip():
             warnings.append(Problem(location, f"image has no alt text: {image.src} "
                                               "(write ![description](...))"))
+        if image.local_path is None and not image.width and not image.src.startswith("data:"):
+            warnings.append(Problem(location, f"remote image has no width: {image.src} "
+                                              "(Outlook shows it at its own size; write "
+                                              "![...](...){: width=\"552\" } or smaller)"))
     return errors, warnings

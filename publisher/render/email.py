@@ -21,6 +21,7 @@ from publisher.models import Email, Issue
 from publisher.render.body import RenderedBody, markdown_to_html, render_body
 from publisher.render.merge_tags import Dialect, dialect_for
 from publisher.errors import TemplateError
+from publisher.render.soft_breaks import soft_breaks
 from publisher.render.templates import render_template, template_file
 from publisher.render.utm import add_utm
 
@@ -32,6 +33,11 @@ def _library_html(project: Project) -> str:
         return ""
     html, _ = markdown_to_html(library.text, project)
     return html
+
+
+@lru_cache(maxsize=8)
+def _library_email_html(project: Project) -> str:
+    return soft_breaks(_library_html(project))
 
 
 @lru_cache(maxsize=8)
@@ -99,7 +105,9 @@ def email_context(issue: Issue, project: Project, body: RenderedBody,
         "show_title": not title_in_body(title_html, body.html),
         "series": series,
         "date": format_date(issue.date, settings.site.language),
-        "body_html": Markup(body.html),
+        # soft breaks are the email's only: the page wraps by CSS, and search reads words
+        "body_html": Markup(soft_breaks(body.html)),
+        "library_html": Markup(_library_email_html(project)),
         "body_text": body.text,
         "reason": settings.footer.reason.replace("{series}", series.title if series else ""),
         "links": {

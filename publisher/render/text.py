@@ -20,7 +20,7 @@ WIDTH = 72
 _SPACES = re.compile(r"[ \t\r\n]+")
 _GLUE = "\x00"  # stands for a space inside an ESP tag while wrapping: tags must not be split
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote",
-           "pre", "hr"}
+           "pre", "hr", "dl"}
 
 
 def html_to_text(body_html: str, *, width: int = WIDTH) -> str:
@@ -42,8 +42,10 @@ def _inline(element: HtmlElement) -> str:
     for child in element:
         if isinstance(child.tag, str):
             cls = child.get("class", "")
-            if cls == "cell-label":
+            if cls in ("cell-label", "footnote-backref"):
                 pass
+            elif cls == "footnote-ref":  # the superscript number of a footnote
+                parts.append(f"[{child.text_content().strip()}]")
             elif child.tag == "br":
                 parts.append("\n")
             elif child.tag == "a":
@@ -125,6 +127,8 @@ def _block(element: HtmlElement, width: int) -> str:
     if tag in ("h1", "h2"):
         text = _clean(_inline(element))
         return f"{text}\n{('=' if tag == 'h1' else '-') * min(len(text), width)}"
+    if tag == "hr":
+        return "-" * 20
     if tag.startswith("h") and len(tag) == 2:
         return _clean(_inline(element)).upper() if element.getparent() is not None else ""
     if tag == "p":
@@ -136,11 +140,25 @@ def _block(element: HtmlElement, width: int) -> str:
         return "\n".join(("> " + line).rstrip() for line in inner.split("\n"))
     if tag == "pre":
         return element.text_content().rstrip()
-    if tag == "hr":
-        return "-" * 20
     if tag == "table":
         return _table(element, width)
+    if tag == "dl":
+        return _definitions(element, width)
     return "\n\n".join(_blocks(element, width))
+
+
+def _definitions(element: HtmlElement, width: int) -> str:
+    """A definition list: each term on its own line, its definitions indented under it."""
+    lines = []
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag == "dt":
+            lines.append(_wrap(_inline(child), width))
+        elif child.tag == "dd":
+            inner = "\n\n".join(b for b in _blocks(child, width - 4) if b.strip())
+            lines.append("\n".join(("    " + line).rstrip() for line in inner.split("\n")))
+    return "\n".join(lines)
 
 
 def _list(element: HtmlElement, width: int, indent: str) -> str:
