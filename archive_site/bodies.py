@@ -21,6 +21,7 @@ from publisher.config import Project
 from publisher.errors import IssueError, Location, Problem, PublisherError
 from publisher.load import split_front_matter
 from publisher.render.markdown_ext import ImageRef
+from publisher.render.merge_tags import for_web
 from publisher.models import Issue
 from publisher.render import markdown_to_html
 from publisher.render.body import image_outside
@@ -45,6 +46,7 @@ def render_job(args: tuple[str, Issue]) -> tuple[str, CachedBody | None, list[Pr
         text = Path(issue.path).read_text(encoding="utf-8")
         _, body, _ = split_front_matter(text, project.relative(issue.path))
         html, found = body_html(dataclasses.replace(issue, body=body), project)
+        html = for_web(html, project, issue)  # ESP tags as for an anonymous reader
     except PublisherError as exc:
         return key, None, exc.problems or [Problem(Location(project.relative(issue.path)),
                                                    str(exc))]

@@ -194,25 +194,30 @@ def new(ctx: click.Context, title: str, series: str, date) -> None:  # type: ign
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--links", is_flag=True, help="Also check external links over HTTP (cached "
+                                            "for a day in .publisher/links.json).")
 @click.pass_context
-def check(ctx: click.Context, strict: bool) -> None:
-    """Validate newsletter.yaml and every issue; render each as it would be sent.
+def check(ctx: click.Context, strict: bool, links: bool) -> None:
+    """Validate newsletter.yaml and every issue; render each as it would be sent; preflight
+    (ESP tags, leftovers such as TODO, links into the archive).
 
     \b
-    Example:
+    Examples:
       publisher check
+      publisher check --links --strict
     """
     from publisher.check import check_project
 
     project = load(ctx)
-    report = check_project(project)
+    report = check_project(project, links=links)
     for problem in report.warnings:
         click.echo(scrub(f"Warning: {problem}"), err=True)
     for problem in report.errors:
         echo_error(str(problem))
     largest = max(report.sizes.values(), default=0) / 1024
     summary = (f"{len(report.issues)} issues, {len(report.errors)} errors, "
-               f"{len(report.warnings)} warnings; largest email {largest:.1f} KB")
+               f"{len(report.warnings)} warnings; largest email {largest:.1f} KB"
+               + (f"; {report.links_checked} external links checked" if links else ""))
     if report.errors or (strict and report.warnings):
         elsewhere_note(ctx)
         click.echo(f"Check failed: {summary}", err=True)

@@ -72,6 +72,9 @@ class Email:
     language: str = "ru"
     list_unsubscribe: str = ""  # URL (may contain merge tags) for List-Unsubscribe headers
     headers: tuple[tuple[str, str], ...] = ()
+    # values of the issue's own tags (param.issue_archive_url, ...) for backends that fill
+    # tags themselves (SMTP, outbox): see publisher.render.merge_tags.personalise
+    tag_values: tuple[tuple[str, str], ...] = ()
 
     @property
     def html_size(self) -> int:

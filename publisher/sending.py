@@ -528,10 +528,13 @@ def send_issue(project: Project, path: Path, options: SendOptions, *,
                reporter: Reporter | None = None) -> SendResult:
     """``publisher send``: render ``path`` for the backend, pick the audience, deliver."""
     from publisher.pipeline import prepare
+    from publisher.preflight import preflight_before_send
 
     name = options.backend or project.settings.esp.backend
     backend_class(name)  # an unknown name fails before rendering
     prepared = prepare(project, path, backend=name)
+    preflight_before_send(project, prepared.issue, prepared.body.html, name,
+                          note=reporter.note if reporter else None)
     if prepared.issue.status == "draft" and not options.test and not options.dry_run:
         raise PublisherError.at(project.relative(path), prepared.issue.line_of("status"),
                                 "status is 'draft'; set it to 'ready' to send (test copies "

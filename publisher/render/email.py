@@ -19,8 +19,8 @@ from publisher.config import Project
 from publisher.i18n import format_date, strings
 from publisher.models import Email, Issue
 from publisher.render.body import RenderedBody, markdown_to_html, render_body
-from publisher.render.merge_tags import Dialect, dialect_for
 from publisher.errors import TemplateError
+from publisher.render.merge_tags import Dialect, dialect_for, issue_values
 from publisher.render.soft_breaks import soft_breaks
 from publisher.render.templates import render_template, template_file
 from publisher.render.utm import add_utm
@@ -164,4 +164,5 @@ def render_email(issue: Issue, project: Project, *, backend: str | None = None,
         content_hash=digest,
         language=settings.site.language,
         list_unsubscribe=dialect.unsubscribe_url,
+        tag_values=tuple(issue_values(project, issue).items()),
     )

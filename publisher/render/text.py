@@ -14,11 +14,10 @@ import textwrap
 import lxml.html
 from lxml.html import HtmlElement
 
-from publisher.render.merge_tags import TAG_RE
+from publisher.render.merge_tags import tag_stand_ins
 
 WIDTH = 72
 _SPACES = re.compile(r"[ \t\r\n]+")
-_GLUE = "\x00"  # stands for a space inside an ESP tag while wrapping: tags must not be split
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote",
            "pre", "hr", "dl"}
 
@@ -76,8 +75,9 @@ def _clean(text: str) -> str:
 
 
 def _wrap(text: str, width: int, first: str = "", rest: str = "") -> str:
-    """Fill lines to ``width``; an ESP tag (``[% param.url_unsub %]``) is never broken."""
-    glued = TAG_RE.sub(lambda m: m.group(0).replace(" ", _GLUE), _clean(text))
+    """Fill lines to ``width``; an ESP tag (``[% param.url_unsub %]``) is never broken, and
+    is measured as about what it becomes (an IF or END as nothing), see :func:`tag_stand_ins`."""
+    glued, restore = tag_stand_ins(_clean(text))
     out = []
     for index, line in enumerate(glued.split("\n")):
         prefix = first if index == 0 else rest
@@ -87,7 +87,7 @@ def _wrap(text: str, width: int, first: str = "", rest: str = "") -> str:
         out.append(textwrap.fill(line, width=width, initial_indent=prefix,
                                  subsequent_indent=rest, break_long_words=False,
                                  break_on_hyphens=False))
-    return "\n".join(out).replace(_GLUE, " ")
+    return restore("\n".join(out))
 
 
 def _blocks(container: HtmlElement, width: int) -> list[str]:
