@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from pathlib import Path
+from urllib.parse import unquote, urljoin
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -48,14 +49,16 @@ class Article:
         return re.findall(r"!\[[^\]]*\]\(<?([^)\s>]+)", self.markdown)
 
 
-def convert_bytes(data: bytes, settings: Settings, *, base_url: str = "") -> Article:
+def convert_bytes(data: bytes, settings: Settings, *, base_url: str = "",
+                  local_dir: Path | None = None) -> Article:
     decoded = decode_html(data)
-    article = convert_html(decoded.text, settings, base_url=base_url)
+    article = convert_html(decoded.text, settings, base_url=base_url, local_dir=local_dir)
     article.encoding = decoded.encoding
     return article
 
 
-def convert_html(html: str, settings: Settings, *, base_url: str = "") -> Article:
+def convert_html(html: str, settings: Settings, *, base_url: str = "",
+                 local_dir: Path | None = None) -> Article:
     """The article of one letter; raise ConversionError when there is none."""
     tags: list[str] = []
 
@@ -85,7 +88,7 @@ def convert_html(html: str, settings: Settings, *, base_url: str = "") -> Articl
     tables.unwrap_layout_tables(body)
     base = base_url or facts.base_url
     if base:
-        _absolute_urls(body, base)
+        _absolute_urls(body, base, local_dir)
     _trim(body)
     if not oldhtml.text_of(body) and body.find(".//img") is None:
         raise ConversionError("no article text is left once the newsletter's chrome is removed")
@@ -108,12 +111,18 @@ def convert_text(text: str) -> Article:
     return Article(markdown=markdown, title=_first_heading(markdown))
 
 
-def _absolute_urls(root: etree._Element, base: str) -> None:
+def _absolute_urls(root: etree._Element, base: str, local_dir: Path | None) -> None:
+    """Relative links and images against the page's old address; an image saved beside
+    the page stays relative (it is copied into issues/images/)."""
     for el in root.iter("a", "img"):
         attr = "href" if el.tag == "a" else "src"
         value = (el.get(attr) or "").strip()
-        if value and not re.match(r"^[a-z][a-z0-9+.-]*:|^#|^zsstag", value, re.IGNORECASE):
-            el.set(attr, urljoin(base, value))
+        if not value or re.match(r"^[a-z][a-z0-9+.-]*:|^#|^zsstag", value, re.IGNORECASE):
+            continue
+        if el.tag == "img" and local_dir is not None and \
+                (local_dir / unquote(value.split("?")[0])).is_file():
+            continue
+        el.set(attr, urljoin(base, value))
 
 
 def _trim(root: etree._Element) -> None:
