@@ -39,6 +39,11 @@ def import_group() -> None:
     Each letter becomes issues/<series>-<number>-<slug>.md with `status: published` and
     `imported_from`, numbered in date order after the series' last issue. A rerun imports
     only what is new and never touches a file edited since it was imported.
+
+    \b
+    Example:
+      publisher import sendsay --dry-run
+      publisher import html old-archive/ --series upravlyay-ka
     """
 
 
