@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from publisher.config import Settings
-from publisher.importer.oldhtml import WHITESPACE, collapse, is_block, text_of
+from publisher.importer.oldhtml import (WHITESPACE, collapse, is_block, lines_of, rebuild_lines,
+                                       text_of)
 
 #: phrases ESPs and old archives put around every letter (strong evidence)
 ESP_PHRASES = (
@@ -47,7 +48,11 @@ ESP_PATTERNS = (
     r"to unsubscribe|you received this|you are receiving).{0,300}",
     r"(?:выпуск|номер|issue)\s*(?:№|#|no\.?|n)?\s*\d+[\s,.:]*(?:от\s+)?[\w .,:-]{0,40}",
     r"(?:©|\(c\)|copyright)\s*[\w .,:«»\"-]{0,100}",
+    # a masthead's date alone on its line: 16.02.2009, 2009-02-16, 16 февраля 2009 г.
+    r"(?:от\s+)?(?:\d{1,2}[./]\d{1,2}[./]\d{4}|\d{4}-\d\d-\d\d|\d{1,2}\s+[а-я]+\s+\d{4})"
+    r"(?:\s*г\.?)?",
 )
+CHROME, WEAK, CONTENT = "chrome", "weak", "content"
 _URL_PATTERNS = re.compile(
     r"unsubscribe|unsub|/optout|subscribe\.ru|sendsay\.ru|param\.url_unsub|"
     r"param\.issue_archive_url|/catalog/|#unsub", re.IGNORECASE)
@@ -146,11 +151,16 @@ class ChromeRules:
 
     def judge(self, text: str, links: Iterable[tuple[str, str]]) -> bool:
         """Whether a block with this visible text and these (href, link text) is chrome."""
+        return self.verdict(text, links) == CHROME
+
+    def verdict(self, text: str, links: Iterable[tuple[str, str]]) -> str:
+        """CHROME, WEAK (only menu words, no evidence: chrome when beside chrome) or
+        CONTENT."""
         shown = collapse(self._untoken(text))
         if not shown:
-            return False
+            return CONTENT
         if any(p.fullmatch(shown) for p in self.patterns):
-            return True
+            return CHROME
         residual = f" {words(shown)} "
         evidence = False
         for href, link_text in links:
@@ -165,16 +175,22 @@ class ChromeRules:
             if f" {phrase} " in residual:
                 residual = residual.replace(f" {phrase} ", " ")
                 evidence = True
-        whole = words(shown)
-        if not evidence and len(whole.split()) >= 3 and any(whole in p for p in self.strong):
-            return True  # one line of a longer known text (the library's, split into lines)
+        whole = f" {words(shown)} "
+        if not evidence and len(whole.split()) >= 3 and any(whole in f" {p} "
+                                                              for p in self.strong):
+            return CHROME  # one line of a longer known text (the library's, split up)
         for phrase in self.weak:
             residual = residual.replace(f" {phrase} ", " ")
-        return evidence and not residual.strip()
+        if residual.strip():
+            return CONTENT
+        return CHROME if evidence else WEAK
+
+    def element_verdict(self, el: etree._Element) -> str:
+        links = [(a.get("href", ""), text_of(a)) for a in el.iter("a")]
+        return self.verdict(text_of(el), links)
 
     def judge_element(self, el: etree._Element) -> bool:
-        links = [(a.get("href", ""), text_of(a)) for a in el.iter("a")]
-        return self.judge(text_of(el), links)
+        return self.element_verdict(el) == CHROME
 
     def _untoken(self, text: str) -> str:
         if not self.tokens or "sstag" not in text:
@@ -198,11 +214,15 @@ def strip_chrome(root: etree._Element, rules: ChromeRules) -> list[str]:
     removed: list[str] = []
 
     def visit(el: etree._Element) -> None:
-        for child in list(el):
-            if not isinstance(child.tag, str):
-                continue
-            if is_block(child) and child.tag not in ("tbody", "thead", "tfoot") \
-                    and rules.judge_element(child):
+        children = [c for c in el if isinstance(c.tag, str)]
+        verdicts = [rules.element_verdict(c)
+                    if is_block(c) and c.tag not in ("tbody", "thead", "tfoot") else CONTENT
+                    for c in children]
+        for index, verdict in enumerate(verdicts):  # "Внимание!" above the library block
+            if verdict == WEAK and CHROME in verdicts[max(0, index - 1): index + 2]:
+                verdicts[index] = CHROME
+        for child, verdict in zip(children, verdicts):
+            if verdict == CHROME:
                 removed.append(text_of(child))
                 _remove(child)
             else:
@@ -218,7 +238,7 @@ def trim_lines(block: etree._Element, rules: ChromeRules) -> list[str]:
     """Chrome lines (between ``<br>``) at the start or end of a block that is not chrome."""
     if block.find("br") is None or any(is_block(k) for k in block):
         return []
-    lines = _lines(block)
+    lines = lines_of(block)
     removed: list[str] = []
 
     def chrome(line: list[object]) -> bool:
@@ -238,42 +258,8 @@ def trim_lines(block: etree._Element, rules: ChromeRules) -> list[str]:
     while lines and chrome(lines[0]):
         lines.pop(0)
     if removed:
-        _rebuild(block, lines)
+        rebuild_lines(block, lines)
     return removed
-
-
-def _lines(block: etree._Element) -> list[list[object]]:
-    """The block's content as lines of strings and elements, split at ``<br>``."""
-    lines: list[list[object]] = [[]]
-    if block.text:
-        lines[-1].append(block.text)
-    for kid in block:
-        if isinstance(kid.tag, str) and kid.tag.lower() == "br":
-            lines.append([])
-            if kid.tail:
-                lines[-1].append(kid.tail)
-        else:
-            lines[-1].append(kid)  # its tail goes with it (element.tail)
-    return lines
-
-
-def _rebuild(block: etree._Element, lines: list[list[object]]) -> None:
-    tail = block.tail
-    for kid in list(block):
-        block.remove(kid)  # tails go with the removed elements; lines still hold them
-    block.text = None
-    for number, line in enumerate(lines):
-        if number:
-            etree.SubElement(block, "br")
-        for item in line:
-            if isinstance(item, str):
-                if len(block):
-                    block[-1].tail = (block[-1].tail or "") + item
-                else:
-                    block.text = (block.text or "") + item
-            else:
-                block.append(item)  # type: ignore[arg-type]
-    block.tail = tail
 
 
 def _remove(el: etree._Element) -> None:

@@ -146,6 +146,8 @@ def _trim(root: etree._Element) -> None:
 
 def _clean_title(title: str, rules: chrome.ChromeRules, tokens: dict[str, str]) -> str:
     """The page title without the newsletter's or the archive's name around it."""
+    if not title or rules.judge(title, []):
+        return ""
     parts = [p for p in re.split(r"\s+(?:[-|:»—–]|::)\s+", title) if p.strip()]
     while parts and rules.judge(parts[0], []):
         parts.pop(0)

@@ -10,6 +10,7 @@ hidden preheaders, scripts and Word's own tags gone. It never drops visible text
 
 from __future__ import annotations
 
+import copy
 import re
 
 from lxml import etree
@@ -357,6 +358,8 @@ def font_headings(root: HtmlElement) -> None:
     The largest such size becomes ``<h2>`` (the issue's title is the page's ``<h1>``), the
     next ``<h3>``, then ``<h4>``; existing headings move down so none is above ``<h2>``.
     """
+    for para in list(root.iter("p")):
+        _split_heading_line(para)
     candidates: list[tuple[etree._Element, float]] = []
     for el in root.iter("p", "div"):
         if any(is_block(d) for d in el.iterdescendants()):
@@ -377,6 +380,25 @@ def font_headings(root: HtmlElement) -> None:
         for inner in list(heading.iter("b", "strong", "font", "span", "u")):
             if inner is not heading:
                 inner.drop_tag()
+
+
+def _split_heading_line(para: etree._Element) -> None:
+    """``<b><font size=4>Heading</font></b><br>text``: the heading line becomes its own block."""
+    if para.find("br") is None or any(is_block(d) for d in para.iterdescendants()):
+        return
+    lines = lines_of(para)
+    if len(lines) < 2:
+        return
+    probe = etree.Element("p")
+    rebuild_lines(probe, [[copy.deepcopy(x) if not isinstance(x, str) else x
+                           for x in lines[0]]])
+    if _heading_size(probe) is None:
+        return
+    head = etree.Element("p")
+    rebuild_lines(head, [lines[0]])
+    rebuild_lines(para, lines[1:])
+    para.addprevious(head)
+    head.tail = None
 
 
 def _heading_size(block: etree._Element) -> float | None:
@@ -420,3 +442,37 @@ def _text_nodes(block: etree._Element):  # type: ignore[no-untyped-def]
         if el.tail:
             parent = el.getparent()
             yield parent, el.tail
+
+
+def lines_of(block: etree._Element) -> list[list[object]]:
+    """The block's content as lines of strings and elements, split at ``<br>``."""
+    lines: list[list[object]] = [[]]
+    if block.text:
+        lines[-1].append(block.text)
+    for kid in block:
+        if isinstance(kid.tag, str) and kid.tag.lower() == "br":
+            lines.append([])
+            if kid.tail:
+                lines[-1].append(kid.tail)
+        else:
+            lines[-1].append(kid)  # its tail goes with it (element.tail)
+    return lines
+
+
+def rebuild_lines(block: etree._Element, lines: list[list[object]]) -> None:
+    tail = block.tail
+    for kid in list(block):
+        block.remove(kid)  # tails go with the removed elements; lines still hold them
+    block.text = None
+    for number, line in enumerate(lines):
+        if number:
+            etree.SubElement(block, "br")
+        for item in line:
+            if isinstance(item, str):
+                if len(block):
+                    block[-1].tail = (block[-1].tail or "") + item
+                else:
+                    block.text = (block.text or "") + item
+            else:
+                block.append(item)  # type: ignore[arg-type]
+    block.tail = tail

@@ -239,4 +239,5 @@ def to_markdown(html: str) -> str:
     text = ArticleConverter().convert(html)
     text = "\n".join(line.rstrip() if not line.endswith("  ") else line
                      for line in text.split("\n"))
+    text = re.sub(r"  \n[ \t]+", "  \n", text)
     return _BLANK_LINES.sub("\n\n", text).strip() + "\n"

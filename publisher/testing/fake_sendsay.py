@@ -42,7 +42,7 @@ import json
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -52,6 +52,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from publisher.backends.sendsay_client import mask_secrets  # one masking rule for both
 from publisher.testing.fake_sendsay_account import SendsayAccount, read_credentials
+from publisher.testing.fake_sendsay_catalogue import OldIssue
 from publisher.testing.fake_sendsay_checks import ApiError, bad, missing
 
 ACCOUNT_PREFIX = "/general/api/v100/json/"
@@ -181,20 +182,23 @@ class FakeSendsay:
 
     ``groups`` maps list ids to recipient counts (what ``stat.uni`` numbers derive from);
     ``senders`` restricts ``from.email`` when given; sessions die after ``session_lifetime``
-    seconds without use (None: never). Start it with ``with FakeSendsay(...) as fake:`` or
-    :meth:`start`/:meth:`stop`.
+    seconds without use (None: never); ``catalogue`` holds old issues (a back catalogue for
+    ``issue.list``/``issue.get``, see fake_sendsay_catalogue). Start it with
+    ``with FakeSendsay(...) as fake:`` or :meth:`start`/:meth:`stop`.
     """
 
     def __init__(self, *, login: str = DEFAULT_LOGIN, apikey: str | None = "fake-apikey",
                  password: str | None = "fake-password", sublogin: str = "",
                  groups: Mapping[str, int] | None = None, senders: list[str] | None = None,
                  session_lifetime: float | None = None, log_path: Path | str | None = None,
-                 host: str = "127.0.0.1", port: int = 0, track_running_polls: int = 1) -> None:
+                 host: str = "127.0.0.1", port: int = 0, track_running_polls: int = 1,
+                 catalogue: Iterable[OldIssue] = ()) -> None:
         self.account = SendsayAccount(
             login=login, apikey=apikey, password=password, sublogin=sublogin,
             groups=groups if groups is not None else {"pl01": 120},
             senders=senders, session_lifetime=session_lifetime,
             track_running_polls=track_running_polls)
+        self.account.add_back_catalogue(catalogue)  # old issues for issue.list / issue.get
         self.login = login
         self.log_path = Path(log_path) if log_path is not None else None
         self._address = (host, port)
