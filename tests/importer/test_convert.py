@@ -1,0 +1,125 @@
+"""Pieces of the conversion on their own: charsets, the author's chrome patterns, images."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from publisher.config import load_project
+from publisher.importer.convert import convert_html
+from publisher.importer.decode import decode_html
+from tests.fixtures_project import ROOT
+from tests.importer.helpers import imported_files, newsletter, run
+
+RUSSIAN = ("Здравствуйте, дорогие друзья! Сегодня поговорим о продажах и о том, как "
+           "менеджер находит новых клиентов.")
+
+
+@pytest.mark.parametrize("encoding", ["cp1251", "koi8_r", "utf-8"])
+def test_charset_is_detected_from_the_bytes_when_the_page_declares_none(encoding: str) -> None:
+    page = f"<html><body><p>{RUSSIAN}</p></body></html>".encode(encoding)
+    decoded = decode_html(page)
+    assert RUSSIAN in decoded.text
+    assert decoded.how in ("detected", "utf-8")
+
+
+def test_a_declared_charset_wins_and_a_lying_one_loses_to_valid_utf8() -> None:
+    declared = (f'<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">'
+                f"<p>{RUSSIAN}</p>").encode("koi8_r")
+    assert decode_html(declared).how == "declared"
+    assert RUSSIAN in decode_html(declared).text
+    lying = f'<meta charset="windows-1251"><p>{RUSSIAN}</p>'.encode()
+    assert RUSSIAN in decode_html(lying).text
+
+
+def test_the_authors_own_chrome_patterns_and_article_markers(tmp_path: Path) -> None:
+    root = newsletter(tmp_path)
+    config = yaml.safe_load((root / "newsletter.yaml").read_text("utf-8"))
+    config["importer"] = {"chrome": ["Спонсор выпуска: .*"],
+                          "chrome_links": ["https://banners.example.ru/"],
+                          "article_end": r"^P\.S\. Реклама"}
+    (root / "newsletter.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    html = """<body><p>Спонсор выпуска: ООО Ромашка</p>
+    <p><a href="https://banners.example.ru/go?1">Купите слона</a></p>
+    <p>Первый абзац статьи. Про <a href="https://banners.example.ru/x">слона</a> тоже.</p>
+    <p>Последний абзац.</p><p>P.S. Реклама: всё о слонах</p><p>Ещё реклама</p></body>"""
+    markdown = convert_html(html, load_project(root).settings).markdown
+    assert markdown == ("Первый абзац статьи. Про [слона](https://banners.example.ru/x) "
+                        "тоже.\n\nПоследний абзац.\n")
+
+
+def test_a_bad_pattern_is_a_config_error_at_its_line(tmp_path: Path) -> None:
+    root = newsletter(tmp_path)
+    text = (root / "newsletter.yaml").read_text("utf-8") + "importer:\n  chrome: ['(unclosed']\n"
+    (root / "newsletter.yaml").write_text(text, "utf-8")
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert "importer.chrome: '(unclosed' is not a regular expression" in result.stderr
+
+
+class _Images(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/i/photo.png":
+            body = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+        else:
+            body = b"not here"
+            self.send_response(404)
+            self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def image_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Images)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_download_images_saves_them_under_issues_images(tmp_path: Path,
+                                                       image_server: str) -> None:
+    root = newsletter(tmp_path)
+    page = tmp_path / "letter.html"
+    page.write_text(f"""<html><head><title>Фото с тренинга</title></head><body>
+        <p>Вот как это было на тренинге в Москве.</p>
+        <p><img src="{image_server}/i/photo.png" alt="Участники"></p>
+        <p><img src="{image_server}/i/gone.png" alt="Пропавшее фото"></p></body></html>""",
+                    "utf-8")
+    kept = run(root, "import", "html", str(page), "-s", "upravlyay-ka", "--date", "2012-05-05",
+               "--dry-run", "--download-images")
+    assert kept.exit_code == 0 and not (root / "issues" / "images").exists()
+
+    result = run(root, "import", "html", str(page), "-s", "upravlyay-ka", "--date",
+                 "2012-05-05", "--download-images")
+    assert result.exit_code == 0, result.output
+    assert "gone.png: HTTP 404; the URL is kept" in result.stderr
+    [path] = imported_files(root)
+    [saved] = (root / "issues" / "images" / path.stem).iterdir()
+    assert saved.read_bytes().startswith(b"\x89PNG")
+    body = path.read_text("utf-8")
+    assert f"![Участники](images/{path.stem}/{saved.name})" in body
+    assert f"![Пропавшее фото]({image_server}/i/gone.png)" in body
+    check = run(root, "check")
+    assert check.exit_code == 0, check.output  # the saved image is found
+
+
+def test_the_repository_sample_config_has_no_importer_section_and_still_loads() -> None:
+    settings = load_project(ROOT).settings
+    assert settings.importer.chrome == () and settings.importer.article_start == ""
