@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,12 +124,10 @@ class Catalogue:
     def save(self) -> None:
         if not self.dirty:
             return
-        path = self.project.state_dir / STATE_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from publisher.pipeline import write_atomic
+
         text = json.dumps(dict(sorted(self.record.items())), ensure_ascii=False, indent=1)
-        temp = path.with_name(f".{path.name}.{os.getpid()}")
-        temp.write_text(text + "\n", encoding="utf-8")
-        os.replace(temp, path)
+        write_atomic(self.project.state_dir / STATE_FILE, (text + "\n").encode("utf-8"))
         self.dirty = False
 
 

@@ -83,6 +83,12 @@ class ChromeRules:
     patterns: list[re.Pattern[str]] = field(default_factory=list)  # full-match, collapsed text
     tokens: dict[str, str] = field(default_factory=dict)  # protected Sendsay tag -> tag
 
+    @property
+    def _known(self) -> set[str]:
+        if not hasattr(self, "_known_cache"):
+            self._known_cache = {*self.strong, *self.weak}
+        return self._known_cache
+
     @classmethod
     def from_settings(cls, settings: Settings, tokens: dict[str, str] | None = None
                       ) -> ChromeRules:
@@ -139,15 +145,19 @@ class ChromeRules:
 
     # ---- judging one block
 
-    def is_chrome_link(self, href: str) -> bool:
+    def link_kind(self, href: str) -> str | None:
+        """``esp``: only chrome links there (unsubscribe, the ESP, the author's prefixes);
+        ``site``: one of the newsletter's own addresses (menu, series pages, library), which
+        an article may link too; None: any other address."""
         href = self._untoken(href or "")
         if not href:
-            return False
-        if _URL_PATTERNS.search(href):
-            return True
-        if any(href.startswith(prefix) for prefix in self.url_prefixes):
-            return True
-        return url_key(href) in self.urls
+            return None
+        if _URL_PATTERNS.search(href) or any(href.startswith(p) for p in self.url_prefixes):
+            return "esp"
+        return "site" if url_key(href) in self.urls else None
+
+    def is_chrome_link(self, href: str) -> bool:
+        return self.link_kind(href) is not None
 
     def judge(self, text: str, links: Iterable[tuple[str, str]]) -> bool:
         """Whether a block with this visible text and these (href, link text) is chrome."""
@@ -163,14 +173,19 @@ class ChromeRules:
             return CHROME
         residual = f" {words(shown)} "
         evidence = False
+        known = self._known
         for href, link_text in links:
             key = words(self._untoken(link_text))
-            if self.is_chrome_link(href):
-                if key and f" {key} " in residual:
-                    residual = residual.replace(f" {key} ", " ", 1)
-                    evidence = True
-                elif not key:
-                    evidence = True  # an image linked to the site, in a block of chrome words
+            kind = self.link_kind(href)
+            if kind is None:
+                continue
+            if not key:
+                evidence = True  # an image linked to the site, in a block of chrome words
+            elif f" {key} " in residual and (kind == "esp" or key in known):
+                # a menu title linking to the menu's page; but "Записаться на тренинг"
+                # linking to the same page is the article's own call to action
+                residual = residual.replace(f" {key} ", " ", 1)
+                evidence = True
         for phrase in self.strong:
             if f" {phrase} " in residual:
                 residual = residual.replace(f" {phrase} ", " ")

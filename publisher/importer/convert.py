@@ -93,11 +93,28 @@ def convert_html(html: str, settings: Settings, *, base_url: str = "",
     if not oldhtml.text_of(body) and body.find(".//img") is None:
         raise ConversionError("no article text is left once the newsletter's chrome is removed")
     markdown = to_markdown(etree.tostring(body, encoding="unicode", method="html"))
-    markdown = _TOKEN.sub(lambda m: tags[int(m.group(1))], markdown)
+    markdown = restore_tags(markdown, tags)
     title = _clean_title(facts.title, rules, tokens) or _first_heading(markdown)
     date = facts.date or find_date(" ".join(removed)) or _early_date(markdown)
     return Article(markdown=markdown, title=title, date=date, aliases=list(facts.urls),
                    removed=removed, base_url=base)
+
+
+def restore_tags(markdown: str, tags: list[str]) -> str:
+    """Put the Sendsay tags back; inside a pipe-table row a tag's ``|`` is written ``\\|``
+    (the table would split there), which Markdown renders back to ``|``."""
+    if not tags:
+        return markdown
+    lines = markdown.split("\n")
+    for index, line in enumerate(lines):
+        if "zsstag" in line:
+            in_cell = line.lstrip().startswith("|")
+
+            def tag(match: re.Match[str], in_cell: bool = in_cell) -> str:
+                value = tags[int(match.group(1))]
+                return value.replace("|", "\\|") if in_cell else value
+            lines[index] = _TOKEN.sub(tag, line)
+    return "\n".join(lines)
 
 
 def convert_text(text: str) -> Article:

@@ -318,15 +318,19 @@ def wrap_runs(container: etree._Element) -> None:
         if len(run) == 1 and isinstance(run[0], etree._Element) and is_block(run[0]):
             container.append(run[0])
             continue
-        para = etree.SubElement(container, "p")
-        for item in run:
-            if isinstance(item, str):
-                if len(para):
-                    para[-1].tail = (para[-1].tail or "") + item
-                else:
-                    para.text = (para.text or "") + item
+        append_items(etree.SubElement(container, "p"), run)
+
+
+def append_items(el: etree._Element, items: list[object]) -> None:
+    """Append strings (as text or the last child's tail) and elements, in order."""
+    for item in items:
+        if isinstance(item, str):
+            if len(el):
+                el[-1].tail = (el[-1].tail or "") + item
             else:
-                para.append(item)  # type: ignore[arg-type]
+                el.text = (el.text or "") + item
+        else:
+            el.append(item)  # type: ignore[arg-type]
 
 
 def _is_space(item: object) -> bool:
@@ -467,12 +471,5 @@ def rebuild_lines(block: etree._Element, lines: list[list[object]]) -> None:
     for number, line in enumerate(lines):
         if number:
             etree.SubElement(block, "br")
-        for item in line:
-            if isinstance(item, str):
-                if len(block):
-                    block[-1].tail = (block[-1].tail or "") + item
-                else:
-                    block.text = (block.text or "") + item
-            else:
-                block.append(item)  # type: ignore[arg-type]
+        append_items(block, line)
     block.tail = tail

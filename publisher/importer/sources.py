@@ -212,7 +212,7 @@ def html_files(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found += sorted(p for p in path.rglob("*") if p.is_file()
-                            and p.suffix.lower() in (".html", ".htm", ".shtml", ".mht"))
+                            and p.suffix.lower() in (".html", ".htm", ".shtml", ".xhtml"))
         elif path.is_file():
             found.append(path)
         else:

@@ -123,3 +123,54 @@ def test_download_images_saves_them_under_issues_images(tmp_path: Path,
 def test_the_repository_sample_config_has_no_importer_section_and_still_loads() -> None:
     settings = load_project(ROOT).settings
     assert settings.importer.chrome == () and settings.importer.article_start == ""
+
+
+def _rendered_text(markdown: str) -> str:
+    import lxml.html
+
+    from publisher.render.body import markdown_to_html
+
+    html, _ = markdown_to_html(markdown, load_project(ROOT))
+    return lxml.html.fragment_fromstring(html, create_parent="div").text_content()
+
+
+@pytest.mark.parametrize("sentence", [
+    "Звёздочки *не* курсив, а _подчёркивания_ — не тоже.",
+    "# Не заголовок, а решётка в начале строки.",
+    "1. Не список: год начинается с цифры и точки.",
+    "- Не пункт списка, а тире в начале.",
+    "> Не цитата, а знак больше.",
+    "Теги <b>в тексте</b> и &amp; сущности остаются текстом, как и [скобки](нет).",
+    "Обратный слэш \\ и `обратные кавычки` тоже.",
+])
+def test_text_that_looks_like_markdown_renders_back_as_the_same_text(sentence: str) -> None:
+    from html import escape
+
+    settings = load_project(ROOT).settings
+    markdown = convert_html(f"<p>{escape(sentence)}</p>", settings).markdown
+    from tests.render.seed import normalise
+
+    assert normalise(_rendered_text(markdown)) == normalise(sentence)
+
+
+def test_a_call_to_action_linking_to_a_menu_page_is_article_not_chrome() -> None:
+    settings = load_project(ROOT).settings
+    html = """<body><p>Первый абзац.</p>
+    <p><a href="https://www.asconsult.ru/treningi/">Записаться на тренинг по продажам</a></p>
+    <p><a href="https://www.asconsult.ru/treningi/">Тренинги</a> |
+       <a href="https://www.asconsult.ru/kontakty/">Контакты</a></p></body>"""
+    markdown = convert_html(html, settings).markdown
+    assert "[Записаться на тренинг по продажам](https://www.asconsult.ru/treningi/)" in markdown
+    assert "Контакты" not in markdown
+
+
+def test_a_sendsay_tag_with_a_pipe_inside_a_table_cell_renders_byte_for_byte() -> None:
+    from publisher.render.body import markdown_to_html
+
+    project = load_project(ROOT)
+    tag = "[% anketa.base.firstName | ucfirst %]"
+    html = f"""<body><table border=1><tr><th>Кому</th><th>Что</th></tr>
+    <tr><td>{tag}</td><td>Подарок</td></tr><tr><td>Всем</td><td>Скидка</td></tr></table></body>"""
+    markdown = convert_html(html, project.settings).markdown
+    assert "[% anketa.base.firstName \\| ucfirst %]" in markdown
+    assert tag in markdown_to_html(markdown, project)[0]
