@@ -51,7 +51,13 @@ class Article:
 
 def convert_bytes(data: bytes, settings: Settings, *, base_url: str = "",
                   local_dir: Path | None = None) -> Article:
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConversionError("a binary file, not an HTML page")
     decoded = decode_html(data)
+    if not re.search(r"<[A-Za-z!]", decoded.text):  # a saved text letter
+        article = convert_text(decoded.text)
+        article.encoding = decoded.encoding
+        return article
     article = convert_html(decoded.text, settings, base_url=base_url, local_dir=local_dir)
     article.encoding = decoded.encoding
     return article

@@ -89,11 +89,15 @@ class ArticleConverter(MarkdownConverter):
             bullet = "- "
         lines = text.split("\n")
         body = "\n".join(("    " + line) if line.strip() else "" for line in lines[1:])
-        return bullet + lines[0] + ("\n" + body if body else "") + "\n"
+        # an item of several paragraphs ends with a blank line, or Python-Markdown would
+        # read the next item as a continuation of its last paragraph
+        end = "\n\n" if "\n\n" in text else "\n"
+        return bullet + lines[0] + ("\n" + body if body else "") + end
 
     def convert_list(self, el: Any, text: str, parent_tags: Any) -> str:
         if "li" in parent_tags:
             return "\n" + text.rstrip() + "\n"
+        text = re.sub(r"\n{3,}", "\n\n", text)
         return "\n\n" + text.rstrip() + "\n\n"
 
     convert_ul = convert_list

@@ -174,3 +174,46 @@ def test_a_sendsay_tag_with_a_pipe_inside_a_table_cell_renders_byte_for_byte() -
     markdown = convert_html(html, project.settings).markdown
     assert "[% anketa.base.firstName \\| ucfirst %]" in markdown
     assert tag in markdown_to_html(markdown, project)[0]
+
+
+def _lists(el) -> list:  # type: ignore[no-untyped-def]
+    """The list structure under ``el``: [(tag, start, [(own text, nested lists), ...])]."""
+    from tests.render.seed import normalise
+
+    out = []
+    for lst in el.iter("ul", "ol"):
+        if lst.getparent() is not None and lst.xpath("ancestor::ul|ancestor::ol"):
+            continue
+        out.append(_list(lst, normalise))
+    return out
+
+
+def _list(lst, normalise):  # type: ignore[no-untyped-def]
+    items = []
+    for li in lst.findall("li"):
+        own = " ".join(t for t in (li.text or "", *(
+            (c.text_content() if c.tag not in ("ul", "ol") else "") + (c.tail or "")
+            for c in li)) if t)
+        items.append((normalise(own), [_list(c, normalise) for c in li.iter("ul", "ol")
+                                       if c.getparent() is li or c.getparent().getparent() is li
+                                       and c.getparent().tag != "li"]))
+    return (lst.tag, int(lst.get("start") or 1), items)
+
+
+@pytest.mark.parametrize("html", [
+    "<ul><li><p>Пункт один</p><p>продолжение</p></li><li>Пункт два<ul><li>вложенный</li>"
+    "<li>второй<ol><li>третий уровень</li></ol></li></ul></li><li>Пункт три</li></ul>",
+    "<ol start='4'><li>четвёртый<ul><li>a</li></ul></li><li>пятый</li></ol>",
+    "<ol><li>один</li><li>два<ol><li>два-один</li><li>два-два</li></ol></li><li>три</li></ol>",
+])
+def test_nested_lists_keep_their_shape(html: str) -> None:
+    import lxml.html
+
+    from publisher.render.body import markdown_to_html
+
+    project = load_project(ROOT)
+    markdown = convert_html(f"<body>{html}</body>", project.settings).markdown
+    rendered = markdown_to_html(markdown, project)[0]
+    original = lxml.html.fragment_fromstring(html, create_parent="div")
+    again = lxml.html.fragment_fromstring(rendered, create_parent="div")
+    assert _lists(again) == _lists(original), markdown
