@@ -22,7 +22,7 @@ from typing import Any
 
 from markdownify import MarkdownConverter, chomp
 
-_LINE_START = re.compile(r"^(\s*)([-+*]|#{1,6}|>|\d{1,9}[.)])(?=\s|$)")
+_LINE_START = re.compile(r"^(\s*)(?:([-+*]|>|\d{1,9}[.)])(?=\s|$)|(#))")
 _ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 _TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -51,7 +51,7 @@ class ArticleConverter(MarkdownConverter):
         text = text.replace("[", "\\[").replace("]", "\\]")
         text = _ENTITY_LIKE.sub("&amp;", text)
         text = _TAG_LIKE.sub("&lt;", text)
-        return _LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), text)
+        return _LINE_START.sub(_escaped_start, text)
 
     # ---- links and images
 
@@ -216,6 +216,12 @@ def _int(value: Any) -> int:
         return 1
 
 
+def _escaped_start(match: re.Match[str]) -> str:
+    """A line start that Python-Markdown would read as a list, quote or heading, escaped
+    (``#`` even without a space: Python-Markdown's headings need none)."""
+    return match.group(1) + _escape_marker(match.group(2) or match.group(3))
+
+
 def _escape_marker(marker: str) -> str:
     if marker[0].isdigit():
         return marker[:-1] + "\\" + marker[-1]
@@ -224,8 +230,7 @@ def _escape_marker(marker: str) -> str:
 
 def _unmark(line: str) -> str:
     """A cell line that is not a list item must not read as one (``1.`` / ``-`` escaped)."""
-    return _LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), line) \
-        if not line.startswith("\\") else line
+    return _LINE_START.sub(_escaped_start, line) if not line.startswith("\\") else line
 
 
 def _title(title: str | None) -> str:
