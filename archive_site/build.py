@@ -24,7 +24,8 @@ import markdown
 
 import archive_site
 import publisher
-from archive_site import feed, pages, search
+from publisher import urls
+from archive_site import aliases, feed, pages, search
 from archive_site.bodies import render_bodies
 from archive_site.cache import Cache, default_cache_dir, discard, sha, site_name
 from archive_site.collect import Entry, body_fingerprint, collect, save_slug_map
@@ -45,7 +46,7 @@ _PUBLISHER = Path(publisher.__file__).resolve().parent
 _BODY_CODE = (*sorted((_PUBLISHER / "render").glob("*.py")), _HERE / "search.py",
               _HERE / "bodies.py")
 #: source files whose code shapes the pages around the bodies
-_SITE_CODE = (_HERE / "pages.py", _HERE / "feed.py", _HERE / "build.py",
+_SITE_CODE = (_HERE / "pages.py", _HERE / "feed.py", _HERE / "build.py", _HERE / "aliases.py",
               _PUBLISHER / "i18n.py", _PUBLISHER / "urls.py")
 
 
@@ -134,6 +135,7 @@ def _build(project: Project, out_dir: Path, *, progress: Progress | None, increm
         staging.finish()
     if collection.slug_map is not None:
         save_slug_map(project, collection.slug_map)
+    aliases.write_elsewhere(project, aliases.elsewhere(project, entries, urls.base(project)))
     return BuildReport(out_dir=out_dir, issues=len(entries), pages_written=counts.written,
                        pages_skipped=counts.skipped, bodies_rendered=rendered,
                        removed=len(removed), seconds=time.perf_counter() - started, full=full)
@@ -150,6 +152,7 @@ def _plan_pages(project: Project, site: Site, entries: list[Entry], cards: dict[
     taken = {page.path for page in planned}  # redirects never replace a real page
     for entry in entries:
         planned += pages.redirect_pages(site, entry, taken)
+    planned += aliases.alias_pages(site, entries, taken)  # old URLs of imported issues
     for series in project.settings.series:
         planned.append(pages.series_page(site, series, by_series[series.slug], cards))
     planned += pages.index_pages(site, [cards[e.rel] for e in entries])

@@ -263,6 +263,7 @@ LAZY_COMMANDS = {
     "build": "archive_site.cli:build",
     "serve": "archive_site.cli_serve:serve",
     "course": "publisher.cli_course:course",
+    "import": "publisher.cli_import:import_group",
 }
 
 

@@ -299,6 +299,38 @@ class EspSettings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings, metadata=doc("SMTP options."))
 
 
+def _regexes(values: tuple[str, ...]) -> str | None:
+    for value in values:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            return f"{value!r} is not a regular expression ({exc})"
+    return None
+
+
+def _regex_or_empty(value: str) -> str | None:
+    return _regexes((value,)) if value else None
+
+
+@dataclass(frozen=True)
+class ImporterSettings:
+    """What `publisher import` removes from old letters besides what it knows from this file."""
+
+    chrome: tuple[str, ...] = field(default=(), metadata=doc(
+        "Regular expressions (case-insensitive) for text blocks of old letters that are not "
+        "the article (an old banner, a sponsor line); a block whose whole text matches one "
+        "is removed.", _regexes))
+    chrome_links: tuple[str, ...] = field(default=(), metadata=doc(
+        "URL prefixes of links that only the letters' chrome had (an old site menu, a "
+        "rating counter); a block made of such links is removed."))
+    article_start: str = field(default="", metadata=doc(
+        "Regular expression for the first block of the article; blocks before it are "
+        "removed (empty: found by the chrome rules).", _regex_or_empty))
+    article_end: str = field(default="", metadata=doc(
+        "Regular expression for the first block after the article; it and what follows "
+        "are removed.", _regex_or_empty))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything in newsletter.yaml."""
@@ -313,6 +345,9 @@ class Settings:
         "Business-library block; leave out to hide it."))
     email: EmailSettings = field(default_factory=EmailSettings, metadata=doc("Email options."))
     esp: EspSettings = field(default_factory=EspSettings, metadata=doc("Delivery options."))
+    importer: ImporterSettings = field(default_factory=ImporterSettings, metadata=doc(
+        "`publisher import`: patterns of old letters' chrome (see README: Importing old "
+        "issues)."))
 
     def series_by_slug(self, slug: str) -> SeriesSettings | None:
         return next((s for s in self.series if s.slug == slug), None)

@@ -20,9 +20,11 @@ from publisher.slug import slugify
 from publisher.yamlfile import parse_yaml
 
 FIELDS = ("title", "date", "series", "number", "preheader", "slug", "status", "tags",
-          "lesson", "delay")
+          "lesson", "delay", "aliases", "imported_from")
 REQUIRED = ("title", "date", "series")
 STATUSES = ("draft", "ready", "published")
+#: an old URL of an issue: absolute http(s), or a path on the archive's host
+_ALIAS_RE = re.compile(r"^(?:https?://[^\s/]+)?/\S*$")
 _DELAY_UNITS = {
     "minutes": r"min|mins|minutes?|минут[аы]?",
     "hours": r"h|hours?|час|часа|часов",
@@ -198,13 +200,28 @@ def load_issue(path: Path, project: Project) -> Issue:
 
     problems += [Problem(Location(display, line), message)
                  for line, message in body_problems(body, body_line)]
+    aliases = data.get("aliases", [])
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    if not isinstance(aliases, list) or not all(
+            isinstance(a, str) and _ALIAS_RE.match(a) for a in aliases):
+        problem("aliases", f"'aliases' must be a list of old URLs (https://... or /path/), "
+                           f"got {aliases!r}")
+        aliases = []
+
+    imported_from = data.get("imported_from", "")
+    if not isinstance(imported_from, str):
+        problem("imported_from", f"'imported_from' must be text, got {imported_from!r}")
+        imported_from = ""
+
     if problems:
         raise IssueError(problems=problems)
     return Issue(
         path=path, title=title.strip(), date=date, series=str(series), number=number,
         slug=slug or slugify(title), body=body, body_line=body_line,
         preheader=preheader.strip(), status=status, tags=tuple(str(t) for t in tags),
-        lesson=lesson, delay=delay, field_lines=tuple(lines.items()),
+        lesson=lesson, delay=delay, aliases=tuple(aliases), imported_from=imported_from,
+        field_lines=tuple(lines.items()),
     )
 
 

@@ -29,6 +29,8 @@ class Issue:
     tags: tuple[str, ...] = ()
     lesson: int | None = None  # courses only: position in the course
     delay: dt.timedelta | None = None  # courses only: after the previous lesson / enrolment
+    aliases: tuple[str, ...] = ()  # earlier URLs of the issue (an old archive's), redirected
+    imported_from: str = ""  # where `publisher import` took it from: sendsay:<id>, html:<file>
     field_lines: tuple[tuple[str, int], ...] = ()  # front-matter key -> line, for messages
 
     @property

@@ -45,7 +45,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -55,6 +55,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from publisher.backends.sendsay_client import mask_secrets  # one masking rule for both
 from publisher.testing.fake_sendsay_account import AccountClock, SendsayAccount, read_credentials
+from publisher.testing.fake_sendsay_catalogue import OldIssue
 from publisher.testing.fake_sendsay_checks import MOSCOW, ApiError, bad, missing
 
 ACCOUNT_PREFIX = "/general/api/v100/json/"
@@ -191,7 +192,9 @@ class FakeSendsay:
     seconds without use (None: never). ``timezone`` is the account's zone for every date it
     writes, ``clock_offset`` seconds put its clock ahead of (negative: behind) this machine's,
     and ``stats_lag`` seconds pass before a new issue appears in ``stat.uni`` (see
-    :class:`~publisher.testing.fake_sendsay_account.AccountClock`). Start it with
+    :class:`~publisher.testing.fake_sendsay_account.AccountClock`); ``catalogue`` holds old
+    issues (a back catalogue for ``issue.list``/``issue.get``, see fake_sendsay_catalogue).
+    Start it with
     ``with FakeSendsay(...) as fake:`` or :meth:`start`/:meth:`stop`.
     """
 
@@ -201,7 +204,7 @@ class FakeSendsay:
                  session_lifetime: float | None = None, log_path: Path | str | None = None,
                  host: str = "127.0.0.1", port: int = 0, track_running_polls: int = 1,
                  timezone: dt.tzinfo = MOSCOW, clock_offset: float = 0.0,
-                 stats_lag: float = 0.0) -> None:
+                 stats_lag: float = 0.0, catalogue: Iterable[OldIssue] = ()) -> None:
         self.account = SendsayAccount(
             login=login, apikey=apikey, password=password, sublogin=sublogin,
             groups=groups if groups is not None else {"pl01": 120},
@@ -209,6 +212,7 @@ class FakeSendsay:
             track_running_polls=track_running_polls,
             account_clock=AccountClock(dt.timedelta(seconds=clock_offset), timezone,
                                        stats_lag))
+        self.account.add_back_catalogue(catalogue)  # old issues for issue.list / issue.get
         self.login = login
         self.log_path = Path(log_path) if log_path is not None else None
         self._address = (host, port)

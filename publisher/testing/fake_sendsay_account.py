@@ -20,10 +20,11 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from publisher.testing.fake_sendsay_catalogue import OldIssue, issue_get
 from publisher.testing.fake_sendsay_checks import (
     ApiError, IssueRecord, apply_datakey, bad, check_attaches, check_labels, deep_copy,
     MOSCOW, format_dt, is_email, later_time, member_email, missing, parse_datakey,
@@ -536,6 +537,16 @@ class SendsayAccount:
                 and (groups is None or i.group in groups)]
         rows.sort(key=lambda i: (i.date, i.id))
         return {"list": [{"id": i.id, "gid": i.group, "date": format_dt(i.date)} for i in rows]}
+
+    def add_back_catalogue(self, old_issues: Iterable[OldIssue]) -> None:
+        """Issues sent before the double started (see fake_sendsay_catalogue)."""
+        with self.lock:
+            for old in old_issues:
+                self.issues.append(old.record())
+                self._next_issue = max(self._next_issue, old.id + 1)
+
+    def _issue_get(self, request: dict[str, Any]) -> dict[str, Any]:
+        return issue_get(self.archived_issues(), request)
 
     def _stat_uni(self, request: dict[str, Any]) -> dict[str, Any]:
         return {"list": query_issue_stats(self._in_statistics(), request)}
