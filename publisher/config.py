@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from publisher.deploy.settings import DeploySettings
 from publisher.errors import ConfigError
 from publisher.schema import Builder, doc
 from publisher.yamlfile import LineMap, parse_yaml
@@ -279,6 +280,8 @@ class Settings:
         "Business-library block; leave out to hide it."))
     email: EmailSettings = field(default_factory=EmailSettings, metadata=doc("Email options."))
     esp: EspSettings = field(default_factory=EspSettings, metadata=doc("Delivery options."))
+    deploy: DeploySettings = field(default_factory=DeploySettings, metadata=doc(
+        "Where `publisher deploy` puts the built archive (see README: Deploying the archive)."))
 
     def series_by_slug(self, slug: str) -> SeriesSettings | None:
         return next((s for s in self.series if s.slug == slug), None)
