@@ -29,10 +29,9 @@ from publisher.errors import PublisherError
 
 MINIMUM = (3, 2, 3)
 _VANISHED = 24  # "some files vanished": what --delete-missing-args reports for deleted paths
-_HINTS = {
-    255: "ssh could not log in or connect: check deploy.rsync.destination and port, the key "
-         "in the variable deploy.rsync.key_env names, and the host key (known_hosts_env)",
-}
+_SSH_HINT = ("ssh could not log in or connect: check deploy.rsync.destination and port, the "
+             "key in the variable deploy.rsync.key_env names, and the host key "
+             "(known_hosts_env)")
 
 
 def _quote(arg: str) -> str:
@@ -56,6 +55,7 @@ class RsyncTarget:
                                  "rsync)")
         self._check_version()
         self._tmp = Path(tempfile.mkdtemp(prefix="publisher-deploy-"))
+        self._control: list[str] = []
         self.ssh = self._ssh_command()
 
     def _check_version(self) -> None:
@@ -79,6 +79,10 @@ class RsyncTarget:
     def _ssh_command(self) -> str:
         args = ["ssh", "-p", str(self.settings.port), "-o", "BatchMode=yes",
                 "-o", "ConnectTimeout=30", "-o", "StrictHostKeyChecking=yes"]
+        if os.name == "posix":  # one SSH login for all the stages (Windows' ssh cannot)
+            args += ["-o", "ControlMaster=auto", "-o", f"ControlPath={self._tmp / 'control'}",
+                     "-o", "ControlPersist=120"]
+            self._control = list(args)
         key = self.secrets.get(self.settings.key_env)
         if key:
             args += ["-i", str(self._secret_file("key", key)), "-o", "IdentitiesOnly=yes"]
@@ -95,18 +99,20 @@ class RsyncTarget:
             result = subprocess.run(command, capture_output=True, text=True, check=False,
                                     stdin=subprocess.DEVNULL, timeout=3600)
         except subprocess.TimeoutExpired:
-            raise PublisherError.at(self.label, None, f"{what}: rsync took over an hour; "
-                                                      "stopped") from None
+            raise PublisherError(f"{self.label}: {what}: rsync took over an hour; "
+                                 "stopped") from None
         if result.returncode not in ok:
             self._fail(result, what)
         return result
 
     def _fail(self, result: subprocess.CompletedProcess, what: str) -> None:
         lines = [line for line in result.stderr.splitlines() if line.strip()]
-        detail = self.secrets.redact("; ".join(lines[-2:]) or "no message")
-        raise PublisherError.at(self.label, None,
-                                f"{what}: rsync exited with {result.returncode}: {detail}",
-                                hint=_HINTS.get(result.returncode))
+        # ssh's own words ("Permission denied (publickey)") say more than rsync's summary
+        ssh = [line for line in lines if not line.startswith("rsync")]
+        detail = self.secrets.redact("; ".join((ssh or lines)[-2:]) or "no message")
+        hint = _SSH_HINT if ssh or result.returncode == 255 else None
+        raise PublisherError(f"{self.label}: {what}: rsync exited with {result.returncode}: "
+                             f"{detail}", hint=hint)
 
     def _list(self, name: str, paths: list[str]) -> str:
         path = self._tmp / name
@@ -156,4 +162,8 @@ class RsyncTarget:
                    str(folder / MANIFEST), self.destination], "writing the deploy manifest")
 
     def close(self) -> None:
+        if self._control:  # end the shared connection's background process
+            host = self.settings.destination.rsplit(":", 1)[0]
+            subprocess.run([*self._control, "-O", "exit", host], capture_output=True,
+                           stdin=subprocess.DEVNULL, timeout=30, check=False)
         shutil.rmtree(self._tmp, ignore_errors=True)

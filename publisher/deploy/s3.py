@@ -70,7 +70,7 @@ class S3Target:
             detail = f"{error.get('Code', '?')}: {error.get('Message', '')}".rstrip(": ")
         else:
             detail = f"{type(exc).__name__}: {exc}"
-        return PublisherError.at(self.label, None, self.secrets.redact(f"{what}: {detail}"))
+        return PublisherError(self.secrets.redact(f"{self.label}: {what}: {detail}"))
 
     def read_manifest(self) -> bytes | None:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -135,8 +135,8 @@ class S3Target:
             errors = answer.get("Errors") or []
             if errors:
                 first = errors[0]
-                raise PublisherError.at(self.label, None, self.secrets.redact(
-                    f"deleting {first.get('Key')}: {first.get('Code')}: "
+                raise PublisherError(self.secrets.redact(
+                    f"{self.label}: deleting {first.get('Key')}: {first.get('Code')}: "
                     f"{first.get('Message', '')} ({len(errors)} objects not deleted)"))
 
     def write_manifest(self, data: bytes) -> None:

@@ -7,7 +7,10 @@ that changes only when the file is written again: its inode, or S3's LastModifie
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
+import signal
 import shutil
 import socket
 import subprocess
@@ -125,7 +128,21 @@ def sshd(tmp_path: Path):  # type: ignore[no-untyped-def]
         yield {"port": port, "key": (home / "client").read_text(),
                "known_hosts": f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n"}
     finally:
+        # a deploy killed by a crash test leaves its shared ssh connection open: end the
+        # server's side of it (this sshd's own children), which ends the client's too
+        for child in _children(process.pid):
+            with contextlib.suppress(OSError):
+                os.kill(child, signal.SIGTERM)
         stop(process)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+    return out
 
 
 @pytest.fixture
@@ -140,9 +157,10 @@ def rsync_remote(sshd, tmp_path: Path) -> Remote:  # type: ignore[no-untyped-def
     return remote
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def s3_server():  # type: ignore[no-untyped-def]
-    """moto's standalone S3-compatible server on 127.0.0.1 (a real HTTP server)."""
+    """moto's standalone S3-compatible server on 127.0.0.1 (a real HTTP server); each test
+    gets a bucket of its own."""
     pytest.importorskip("moto.server", reason="moto[server] is in the test extra")
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
@@ -167,27 +185,31 @@ def s3_client(endpoint: str):  # type: ignore[no-untyped-def]
                         aws_secret_access_key=S3_ENV["TEST_S3_SECRET"])
 
 
+_buckets = itertools.count(1)
+
+
 @pytest.fixture
 def s3_remote(s3_server: str) -> Remote:
     client = s3_client(s3_server)
-    client.create_bucket(Bucket="news-archive",
+    bucket = f"news-archive-{next(_buckets)}"
+    client.create_bucket(Bucket=bucket,
                          CreateBucketConfiguration={"LocationConstraint": "ru-central1"})
     prefix = "rassylki/"
 
     def keys() -> list[str]:
         out = []
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket="news-archive",
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket,
                                                                      Prefix=prefix):
             out += [o["Key"] for o in page.get("Contents", [])]
         return [k for k in out if not k.endswith(MANIFEST)]
 
     def read() -> dict[str, bytes]:
-        return {k[len(prefix):]: client.get_object(Bucket="news-archive", Key=k)["Body"].read()
+        return {k[len(prefix):]: client.get_object(Bucket=bucket, Key=k)["Body"].read()
                 for k in keys()}
 
     def stamps() -> dict[str, object]:
         out = {}
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket="news-archive",
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket,
                                                                      Prefix=prefix):
             for o in page.get("Contents", []):
                 out[o["Key"][len(prefix):]] = o["LastModified"]
@@ -196,13 +218,13 @@ def s3_remote(s3_server: str) -> Remote:
 
     def manifest() -> bytes | None:
         try:
-            return client.get_object(Bucket="news-archive", Key=prefix + MANIFEST)["Body"].read()
+            return client.get_object(Bucket=bucket, Key=prefix + MANIFEST)["Body"].read()
         except client.exceptions.NoSuchKey:
             return None
 
     config = {"method": "s3",
-              "s3": {"bucket": "news-archive", "prefix": prefix, "endpoint_url": s3_server,
+              "s3": {"bucket": bucket, "prefix": prefix, "endpoint_url": s3_server,
                      "region": "ru-central1", "access_key_env": "TEST_S3_KEY",
                      "secret_key_env": "TEST_S3_SECRET"}}
     return Remote("s3", config, dict(S3_ENV), read, stamps, manifest,
-                  extra={"client": client, "bucket": "news-archive", "prefix": prefix})
+                  extra={"client": client, "bucket": bucket, "prefix": prefix})

@@ -14,7 +14,6 @@ from tests.deploy.links import broken_links
 from tests.deploy.remotes import Remote
 from tests.deploy.site import PNG, SiteProject, issue
 from tests.fixtures_project import write_tree
-from tests.deploy.remotes import folder_remote, rsync_remote, s3_remote, s3_server, sshd  # noqa: F401
 
 
 @pytest.fixture(params=["folder", "rsync", "s3"])
