@@ -196,6 +196,7 @@ LAZY_COMMANDS = {
     "serve": "archive_site.cli_serve:serve",
     "course": "publisher.cli_course:course",
     "deploy": "publisher.cli_deploy:deploy",
+    "publish-ready": "publisher.cli_ci:publish_ready",
 }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from publisher.ci_workflow import GITHUB_WORKFLOW, GITHUB_WORKFLOW_PATH
 from publisher.config import CONFIG_NAME, Project, build_settings
 from publisher.errors import ConfigError, IssueError
 from publisher.load import issue_files, load_issue
@@ -147,6 +148,11 @@ def _write_scaffold(root: Path, config: Path, settings: dict, slug: str,
         # them in version control; what a build or a send can make again is left out
         ignore.write_text(_GITIGNORE, encoding="utf-8")
         written.append(ignore)
+    workflow = root / GITHUB_WORKFLOW_PATH  # publish from CI on every push (ci_workflow.py)
+    if not workflow.exists():
+        workflow.parent.mkdir(parents=True, exist_ok=True)
+        workflow.write_text(GITHUB_WORKFLOW, encoding="utf-8")
+        written.append(workflow)
     templates = root / "templates"
     for source in sorted(PACKAGE_TEMPLATES.rglob("*")):
         if source.is_file():
