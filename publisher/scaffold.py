@@ -17,6 +17,7 @@ from publisher.ci_workflow import GITHUB_WORKFLOW, GITHUB_WORKFLOW_PATH
 from publisher.config import CONFIG_NAME, Project, build_settings
 from publisher.errors import ConfigError, IssueError
 from publisher.load import issue_files, load_issue
+from publisher.privacy import GITIGNORE
 from publisher.render.templates import PACKAGE_TEMPLATES
 from publisher.slug import slugify
 from publisher.yamlfile import LineMap
@@ -144,9 +145,10 @@ def _write_scaffold(root: Path, config: Path, settings: dict, slug: str,
     written.append(issue)
     ignore = root / ".gitignore"
     if not ignore.exists():
-        # the ledger, the slug map and the course roster are the author's records: keep
-        # them in version control; what a build or a send can make again is left out
-        ignore.write_text(_GITIGNORE, encoding="utf-8")
+        # the ledger and the slug map are the author's records: keep them in version
+        # control; what a build or a send can make again, and subscribers' addresses
+        # (privacy.GITIGNORE), are left out
+        ignore.write_text(_GITIGNORE + GITIGNORE, encoding="utf-8")
         written.append(ignore)
     workflow = root / GITHUB_WORKFLOW_PATH  # publish from CI on every push (ci_workflow.py)
     if not workflow.exists():
