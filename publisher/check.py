@@ -63,6 +63,9 @@ def check_project(project: Project, *, render: bool = True, links: bool = False,
     from publisher.course.checks import check_courses  # on use: keeps start-up light
 
     check_courses(project, report.issues, report)
+    from publisher.privacy import tracked_address_warnings
+
+    report.warnings.extend(tracked_address_warnings(project))  # addresses must stay out of git
     return report
 
 

@@ -264,6 +264,8 @@ LAZY_COMMANDS = {
     "serve": "archive_site.cli_serve:serve",
     "course": "publisher.cli_course:course",
     "import": "publisher.cli_import:import_group",
+    "deploy": "publisher.cli_deploy:deploy",
+    "publish-ready": "publisher.cli_ci:publish_ready",
 }
 
 

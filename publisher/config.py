@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from publisher.deploy.settings import DeploySettings
 from publisher.errors import ConfigError
 from publisher.schema import Builder, doc
 from publisher.yamlfile import LineMap, parse_yaml
@@ -348,6 +349,8 @@ class Settings:
     importer: ImporterSettings = field(default_factory=ImporterSettings, metadata=doc(
         "`publisher import`: patterns of old letters' chrome (see README: Importing old "
         "issues)."))
+    deploy: DeploySettings = field(default_factory=DeploySettings, metadata=doc(
+        "Where `publisher deploy` puts the built archive (see README: Deploying the archive)."))
 
     def series_by_slug(self, slug: str) -> SeriesSettings | None:
         return next((s for s in self.series if s.slug == slug), None)

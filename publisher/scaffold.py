@@ -16,9 +16,11 @@ from pathlib import Path
 
 import yaml
 
+from publisher.ci_workflow import GITHUB_WORKFLOW, GITHUB_WORKFLOW_PATH
 from publisher.config import CONFIG_NAME, Project, build_settings
 from publisher.errors import ConfigError, IssueError
 from publisher.load import issue_files, load_issue
+from publisher.privacy import GITIGNORE
 from publisher.render.templates import PACKAGE_TEMPLATES
 from publisher.slug import slugify
 from publisher.yamlfile import LineMap
@@ -190,9 +192,12 @@ def _scaffold_files(root: Path, config: Path, settings: dict, slug: str,
               "status": "draft", "tags": []}
     body = _FIRST_BODY.get(language, _FIRST_BODY["en"])
     files[root / "issues" / f"{slug}-001-first.md"] = _front_matter(fields) + body
-    # the ledger, the slug map and the course roster are the author's records: keep them in
-    # version control; what a build or a send can make again is left out
-    files[root / ".gitignore"] = _GITIGNORE
+    # the ledger and the slug map are the author's records: keep them in version control;
+    # what a build or a send can make again, and subscribers' addresses (privacy.GITIGNORE),
+    # are left out
+    files[root / ".gitignore"] = _GITIGNORE + GITIGNORE
+    # publish from CI on every push (ci_workflow.py)
+    files[root / GITHUB_WORKFLOW_PATH] = GITHUB_WORKFLOW
     templates = root / "templates"
     for source in sorted(PACKAGE_TEMPLATES.rglob("*")):
         if source.is_file():
