@@ -42,6 +42,9 @@ def check_project(project: Project, *, render: bool = True) -> CheckReport:
         except PublisherError as exc:
             report.errors.extend(exc.problems or [Problem(Location(path), str(exc))])
     report.errors.extend(_duplicates(report.issues, project))
+    from archive_site.tags import check as check_tags  # tags name archive pages
+
+    report.errors.extend(check_tags(report.issues, project.relative))
     for issue in report.issues:
         where = Location(project.relative(issue.path), issue.line_of("preheader") or 2)
         if not issue.preheader:

@@ -88,6 +88,11 @@ class SiteSettings:
     timezone: str = field(default="Europe/Moscow", metadata=doc(
         "IANA time zone for dates and scheduled sends.", _timezone))
     description: str = field(default="", metadata=doc("One-line description of the site."))
+    image: str = field(default="", metadata=doc(
+        "Picture shown when an archive page is shared (og:image) if the issue has no image "
+        "of its own: an absolute URL, or a path relative to base_url; empty: none."))
+    author: str = field(default="", metadata=doc(
+        "Author named in the archive's structured data (JSON-LD); empty: sender.name."))
 
 
 @dataclass(frozen=True)
