@@ -8,14 +8,11 @@ body's search stems and its local images, so later stages never convert Markdown
 from __future__ import annotations
 
 import dataclasses
-import html as html_lib
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from archive_site.cache import Cache, CachedBody
 from archive_site.collect import Entry
-from archive_site.search import terms
 from archive_site.workers import current_project
 from publisher.config import Project
 from publisher.errors import IssueError, Location, Problem, PublisherError
@@ -27,7 +24,6 @@ from publisher.render import markdown_to_html
 from publisher.render.body import image_outside
 
 Mapper = Callable[[Callable, Iterable], Iterable]
-_TAG = re.compile(r"<[^>]+>")
 
 
 def body_html(issue: Issue, project: Project) -> tuple[str, list[ImageRef]]:
@@ -58,9 +54,12 @@ def render_job(args: tuple[str, Issue]) -> tuple[str, CachedBody | None, list[Pr
             return key, None, [Problem(Location(project.relative(issue.path), image.line),
                                        outside)]
         if image.local_path is not None and image.local_path.is_file():
-            images.append(image.local_path.relative_to(issues_dir).as_posix())
-    return key, CachedBody(html=html, terms=terms(html_lib.unescape(_TAG.sub(" ", html))),
-                           images=tuple(sorted(set(images)))), []
+            try:
+                images.append(image.local_path.relative_to(issues_dir).as_posix())
+            except ValueError:  # outside issues/: not published (checks report it)
+                continue
+    # terms stay empty: Pagefind indexes the finished pages (archive_site/search.py)
+    return key, CachedBody(html=html, terms="", images=tuple(sorted(set(images)))), []
 
 
 def render_bodies(entries: tuple[Entry, ...], cache: Cache, mapper: Mapper,

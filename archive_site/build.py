@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import jinja2
 import markdown
@@ -25,7 +26,7 @@ import markdown
 import archive_site
 import publisher
 from publisher import urls
-from archive_site import aliases, feed, pages, search
+from archive_site import aliases, feed, pages, search, tags
 from archive_site.bodies import render_bodies
 from archive_site.cache import Cache, default_cache_dir, discard, sha, site_name
 from archive_site.collect import Entry, body_fingerprint, collect, save_slug_map
@@ -42,11 +43,11 @@ Progress = Callable[[str, int, int], None]
 
 _HERE = Path(__file__).resolve().parent
 _PUBLISHER = Path(publisher.__file__).resolve().parent
-#: source files whose code shapes a body's HTML and search stems
-_BODY_CODE = (*sorted((_PUBLISHER / "render").glob("*.py")), _HERE / "search.py",
-              _HERE / "bodies.py")
+#: source files whose code shapes a body's HTML
+_BODY_CODE = (*sorted((_PUBLISHER / "render").glob("*.py")), _HERE / "bodies.py")
 #: source files whose code shapes the pages around the bodies
 _SITE_CODE = (_HERE / "pages.py", _HERE / "feed.py", _HERE / "build.py", _HERE / "aliases.py",
+              _HERE / "tags.py",
               _PUBLISHER / "i18n.py", _PUBLISHER / "urls.py")
 
 
@@ -111,17 +112,20 @@ def _build(project: Project, out_dir: Path, *, progress: Progress | None, increm
         try:
             site = Site(project, _site_fingerprint(project),
                         asset_version=_static_version(project))
+            tag_index = tags.group((e.issue, f"{e.issue.series}/{e.issue.slug}/")
+                                   for e in entries)
+            site.tag_names = {slug: tag.name for slug, tag in tag_index.items()}
+            site.issue_count = len(entries)
             cards = {e.rel: site.card(e) for e in entries}
             counts = _Counts()
             # issue pages -> series pages -> index -> feeds -> 404 and search page
-            planned = _plan_pages(project, site, entries, cards, cache)
+            planned = _plan_pages(project, site, entries, cards, cache, tag_index)
             written, skipped = render_planned(staging, planned, cache, jobs=workers.jobs,
                                               progress=progress)
             counts.written += written
             counts.skipped += skipped
             _write_files(staging, _sitemap_and_robots(site, planned), counts)
-            search_docs = _write_search(out_dir, staging, entries, cards, cache, site_key,
-                                        counts)
+            _write_search(project, staging, planned, cache_dir / "search" / site_key, counts)
             _copy_assets(project, staging, entries, cache, counts)
             _write_static(project, staging, counts)
             # the swap: nothing in out_dir changed before this line
@@ -129,8 +133,6 @@ def _build(project: Project, out_dir: Path, *, progress: Progress | None, increm
         except BaseException:
             staging.discard()
             raise
-        if search_docs[1] != []:
-            cache.put_search_docs(site_key, *search_docs)
         cache.put_outputs(site_key, staging.outputs, replace_all=full, gone=removed)
         staging.finish()
     if collection.slug_map is not None:
@@ -142,7 +144,7 @@ def _build(project: Project, out_dir: Path, *, progress: Progress | None, increm
 
 
 def _plan_pages(project: Project, site: Site, entries: list[Entry], cards: dict[str, Card],
-                cache: Cache) -> list[Planned]:
+                cache: Cache, tag_index: dict[str, tags.Tag]) -> list[Planned]:
     """Every HTML page and feed with its input key, in the order they are rendered."""
     by_series = {s.slug: pages.series_order([e for e in entries if e.issue.series == s.slug])
                  for s in project.settings.series}
@@ -156,6 +158,7 @@ def _plan_pages(project: Project, site: Site, entries: list[Entry], cards: dict[
     for series in project.settings.series:
         planned.append(pages.series_page(site, series, by_series[series.slug], cards))
     planned += pages.index_pages(site, [cards[e.rel] for e in entries])
+    planned += pages.tag_pages(site, tag_index, {c.path: c for c in cards.values()})
     planned += feed.feeds(site, entries, cards, cache)
     planned += pages.fixed_pages(site)
     return planned
@@ -178,58 +181,36 @@ def _write_files(staging: Staging, files: dict[str, bytes], counts: _Counts) -> 
         counts.add(staging.put(path, sha(data), data))
 
 
-def _write_search(out_dir: Path, staging: Staging, entries: list[Entry],
-                  cards: dict[str, Card], cache: Cache, site_key: str,
-                  counts: _Counts) -> tuple[list[tuple[str, str, str]], list[int] | None]:
-    """The search index: patched when only some documents changed, else built whole.
+def _write_search(project: Project, staging: Staging, planned: list[Planned],
+                  mirror: Path, counts: _Counts) -> None:
+    """The Pagefind bundle under ``pagefind/``, made from every issue page.
 
-    A document's signature (body key + stems of title and preheader) tells whether its stems
-    can have changed, so an edit loads the stems of that document only. Returns the documents
-    and the ids that changed (None: all), for the cache.
+    The index is a function of the issue pages' bytes (and Pagefind's version): when none
+    changed, the last bundle is kept without running Pagefind. Otherwise the mirror of the
+    issue pages is brought up to date (changed pages come from the staging folder, the
+    others are already there) and indexed whole: Pagefind has no incremental mode, and at
+    5,000 issues a full index takes about a second.
     """
-    cards_list = [cards[e.rel] for e in entries]
-    docs_key = sha("\0".join(c.digest for c in cards_list))
-    if not staging.unchanged("search/docs.json", docs_key):
-        data = search.docs_file([(c.title, c.path, c.series_title, c.date) for c in cards_list])
-        counts.add(staging.put("search/docs.json", docs_key, data))
-    else:
-        counts.skipped += 1
-    sigs = [(c.path, f"{e.body_key} {sha(e.meta_terms)}") for c, e in zip(cards_list, entries)]
-    old = [] if staging.full else cache.search_docs(site_key)
-    same_docs = len(old) == len(sigs) and all(a[0] == b[0] for a, b in zip(old, sigs))
-    changed = [i for i, (a, b) in enumerate(zip(old, sigs)) if a != b] if same_docs else []
-    kept = [path for path in staging.previous if path.startswith("search/")
-            and path.endswith(".json") and path != "search/docs.json"]
-    if same_docs and not changed and all(staging.keep(path) for path in kept):
+    pages = [page.path for page in planned if page.searchable]
+    if not pages:
+        return  # nothing to index (Pagefind refuses an empty site); the search page says so
+    hashes = [staging.outputs[path].hash for path in pages]
+    key = sha("\0".join((search.INDEX_VERSION, search.version(), project.settings.site.language,
+                         *(f"{p}\x1f{h}" for p, h in zip(pages, hashes)))))
+    kept = [path for path in staging.previous if path.startswith("pagefind/")]
+    entry = "pagefind/pagefind-entry.json"
+    if staging.unchanged(entry, key) and all(staging.keep(path) for path in kept):
         counts.skipped += len(kept)
-        return [], []
-    new_terms = cache.terms([entries[i].body_key for i in changed]) if same_docs else {}
-
-    def line(i: int) -> str:
-        return f"{entries[i].meta_terms} {new_terms[entries[i].body_key]}"
-
-    patch = None
-    if same_docs:
-        before = cache.search_terms(site_key, changed)
-        if len(before) == len(changed):  # else the cache lost track: build it whole
-            patch = search.update_index(out_dir, [(sigs[i][0], before[i]) for i in changed],
-                                        [(sigs[i][0], line(i)) for i in changed], ids=changed)
-            kept = [path for path in kept if path not in (patch or {})]
-    if patch is None or not all(staging.keep(path) for path in kept):
-        new_terms = cache.terms([e.body_key for e in entries])
-        lines = [line(i) for i in range(len(entries))]
-        files = search.build_index([], lines)
-        del files["search/docs.json"]
-        _write_files(staging, files, counts)
-        return [(path, sig, text) for (path, sig), text in zip(sigs, lines)], None
-    counts.skipped += len(kept)
-    for path, data in patch.items():
-        if data is not None:
-            counts.add(staging.put(path, sha(data), data))
-    docs = [(path, sig, "") for path, sig in sigs]
-    for i in changed:
-        docs[i] = (sigs[i][0], sigs[i][1], line(i))
-    return docs, changed
+        return
+    staged = set(staging.staged)
+    sources = [(path, digest, (staging.dir if path in staged else staging.out) / path)
+               for path, digest in zip(pages, hashes)]
+    if staging.full:
+        search.clear(mirror)
+    search.sync_mirror(mirror, sources)
+    files = search.build_index(mirror, project.settings.site.language)
+    for path, data in files.items():
+        counts.add(staging.put(path, key if path == entry else sha(data), data))
 
 
 def _sitemap_and_robots(site: Site, planned: list[Planned]) -> dict[str, bytes]:
@@ -239,8 +220,9 @@ def _sitemap_and_robots(site: Site, planned: list[Planned]) -> dict[str, bytes]:
     for page in planned:
         if not page.in_sitemap or not page.path.endswith("index.html"):
             continue
-        url = site.base_url + page.path[: -len("index.html")]
-        lines.append(f"<url><loc>{url}</loc></url>")
+        url = escape(site.base_url + page.path[: -len("index.html")])
+        lastmod = f"<lastmod>{page.lastmod}</lastmod>" if page.lastmod else ""
+        lines.append(f"<url><loc>{url}</loc>{lastmod}</url>")
     lines.append("</urlset>\n")
     robots = f"User-agent: *\nAllow: /\n\nSitemap: {site.base_url}sitemap.xml\n"
     return {"sitemap.xml": "\n".join(lines).encode("utf-8"),

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive_site.cache import Cache, FileRecord, sha
-from archive_site.search import terms as search_terms
 from archive_site.workers import current_project
 from publisher.config import Project, slug_problem
 from publisher.errors import IssueError, Location, Problem, PublisherError
@@ -84,7 +83,7 @@ def parse_job(rel: str) -> tuple[str, FileRecord | None, list[Problem]]:
     body_sha = sha("\0".join((rel, str(body_line), body)))
     stripped = dataclasses.replace(issue, body="")
     record = FileRecord(stat.st_mtime_ns, stat.st_size, seen, sha(data), stripped, body_sha,
-                        search_terms(f"{issue.title} {issue.preheader}"),
+                        "",  # meta_terms: search is Pagefind's now (search.py)
                         RussianTypographer()(issue.title))
     return rel, record, []
 

@@ -12,7 +12,11 @@ any folder, host or ``publisher serve``. Canonical, Open Graph and feed URLs are
 
 from __future__ import annotations
 
+import datetime as dt
+import html as html_lib
+import json
 import re
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +26,7 @@ from markupsafe import Markup
 
 from archive_site.cache import Cache, sha
 from archive_site.collect import Entry
+from archive_site.tags import Tag, issue_tags
 from publisher import urls
 from publisher.config import Project, SeriesSettings
 from publisher.i18n import format_date
@@ -30,8 +35,8 @@ from publisher.render.templates import render_template
 
 PAGE_SIZE = 50  # issues per index page
 #: top-level names the builder uses; a series slug must not take one
-RESERVED = ("assets", "static", "search", "page", "feed.xml", "sitemap.xml", "robots.txt",
-            "404.html", "index.html")
+RESERVED = ("assets", "static", "search", "page", "tags", "pagefind", "feed.xml",
+            "sitemap.xml", "robots.txt", "404.html", "index.html")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class Planned:
     render: Callable[[], bytes]
     in_sitemap: bool = True
     body_key: str = ""  # the cached body it shows (fetched in batches before rendering)
+    searchable: bool = False  # an issue page: Pagefind indexes it
+    lastmod: str = ""  # ISO date for the sitemap: the newest issue the page shows
 
 
 @dataclass(frozen=True)
@@ -57,11 +64,12 @@ class Card:
     summary: str
     series_title: str
     series: str
+    tags: tuple[tuple[str, str], ...] = ()  # (name, slug)
 
     @property
     def digest(self) -> str:
         return "\x1f".join((self.title, self.path, self.date, self.number_label, self.summary,
-                            self.series_title))
+                            self.series_title, *(name for name, _ in self.tags)))
 
 
 class Site:
@@ -77,6 +85,11 @@ class Site:
         self.t = self.common["t"]
         self.language = self.settings.site.language
         self.series = {s.slug: s for s in self.settings.series}
+        self.tag_names: dict[str, str] = {}  # slug -> shown name (set by the builder)
+        self.issue_count = 0  # issues on the site (set by the builder)
+        image = self.settings.site.image
+        self.default_image = image if not image or "://" in image else \
+            self.base_url + image.lstrip("/")
         self._chrome: dict[str, dict[str, Markup]] = {}
 
     def chrome(self, rel: str) -> dict[str, Markup]:
@@ -97,10 +110,11 @@ class Site:
         else:
             label = f"{self.t.issue_number}{issue.number}"  # the word ends in its own space
         title = entry.title_typeset if self.settings.typography else issue.title
+        tags = tuple((self.tag_names.get(s, k), s) for k, s in issue_tags(issue))
         return Card(title=title, path=f"{issue.series}/{issue.slug}/",
                     date=format_date(issue.date, self.language), iso=issue.date.isoformat(),
                     number_label=label, summary=issue.preheader, series_title=series.title,
-                    series=series.slug)
+                    series=series.slug, tags=tags)
 
     def key(self, *parts: str) -> str:
         return sha("\0".join((self.fingerprint, *parts)))
@@ -117,6 +131,7 @@ class Site:
         info = {"title": title, "heading": heading, "canonical": canonical,
                 "description": description or self.settings.site.description or heading,
                 "og_type": "website", "published": "", "robots": "", "series_feed": "",
+                "image": self.default_image,
                 "series_feed_title": "", "prev_url": "", "next_url": "", **page}
         return render_template(self.project, f"archive/{name}",
                                {**self.common, **context, "rel": rel, "page": info,
@@ -172,7 +187,7 @@ def issue_pages(site: Site, series: SeriesSettings, ordered: list[Entry],
                        next_.digest if next_ else "")
         planned.append(Planned(path, key, _issue_renderer(site, series, entry, card, prev,
                                                           next_, cache),
-                               body_key=entry.body_key))
+                               body_key=entry.body_key, searchable=True, lastmod=card.iso))
     return planned
 
 
@@ -182,18 +197,65 @@ def _issue_renderer(site: Site, series: SeriesSettings, entry: Entry, card: Card
         path = card.path + "index.html"
         rel = "../" * path.count("/")
         body_html, title_shown = promote_title(card.title, cache.body_html(entry.body_key))
+        image = first_image(body_html) or site.default_image
         context = {"issue": entry.issue, "series": series, "title_html": card.title,
-                   "show_title": not title_shown,
+                   "show_title": not title_shown, "tags": card.tags,
                    "date": card.date, "iso_date": card.iso, "number_label": card.number_label,
                    "body_html": Markup(local_links(body_html, site.base_url, rel)),
+                   "json_ld": Markup(json_ld(site, entry, card, series, image)),
                    "prev": prev, "next": next_}
         return site.page("issue.html", path, entry.issue.title, entry.issue.preheader,
-                         context, og_type="article", published=card.iso,
+                         context, og_type="article", published=card.iso, image=image,
                          series_feed=f"{site.base_url}{series.slug}/feed.xml",
                          series_feed_title=series.title,
                          prev_url=site.base_url + prev.path if prev else "",
                          next_url=site.base_url + next_.path if next_ else "")
     return render
+
+
+_IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"(https?://[^\"]+)\"", re.IGNORECASE)
+
+
+def first_image(body_html: str) -> str:
+    """The absolute URL of the body's first image ('' if none): the page's og:image."""
+    match = _IMG_SRC.search(body_html)
+    return html_lib.unescape(match.group(1)) if match else ""
+
+
+def json_ld(site: Site, entry: Entry, card: Card, series: SeriesSettings, image: str) -> str:
+    """schema.org BlogPosting for search engines: headline, dates, author, publisher.
+
+    ``dateModified`` is the issue date: the archive does not track edits after sending.
+    """
+    settings = site.settings
+    url = site.base_url + card.path
+    zone = settings.site.timezone
+    stamp = _stamp(entry.issue.date, zone)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "BlogPosting",
+        "headline": entry.issue.title[:110], "url": url, "mainEntityOfPage": url,
+        "datePublished": stamp, "dateModified": stamp,
+        "inLanguage": settings.site.language,
+        "author": {"@type": "Person", "name": settings.site.author or settings.sender.name},
+        "publisher": {"@type": "Organization", "name": settings.footer.publisher,
+                      "url": site.base_url},
+        "isPartOf": {"@type": "Blog", "name": series.title,
+                     "url": f"{site.base_url}{series.slug}/"},
+    }
+    if entry.issue.preheader:
+        data["description"] = entry.issue.preheader
+    if image:
+        data["image"] = image
+        data["publisher"]["logo"] = {"@type": "ImageObject", "url": site.default_image or image}
+    if card.tags:
+        data["keywords"] = ", ".join(name for name, _ in card.tags)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # inside <script>, "</" would end the element; "<!--" would start a comment
+    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
+
+
+def _stamp(date: dt.date, zone: str) -> str:
+    return dt.datetime.combine(date, dt.time(), zoneinfo.ZoneInfo(zone)).isoformat()
 
 
 def redirect_pages(site: Site, entry: Entry, taken: set[str]) -> list[Planned]:
@@ -229,7 +291,7 @@ def series_page(site: Site, series: SeriesSettings, ordered: list[Entry],
                          {"series": series, "items": items},
                          series_feed=f"{site.base_url}{series.slug}/feed.xml",
                          series_feed_title=series.title)
-    return Planned(path, key, render)
+    return Planned(path, key, render, lastmod=max((c.iso for c in items), default=""))
 
 
 def index_pages(site: Site, cards: list[Card]) -> list[Planned]:
@@ -240,7 +302,8 @@ def index_pages(site: Site, cards: list[Card]) -> list[Planned]:
         items = cards[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
         path = "index.html" if number == 1 else f"page/{number}/index.html"
         key = site.key("index", str(number), str(count), *(c.digest for c in items))
-        planned.append(Planned(path, key, _index_renderer(site, path, number, count, items)))
+        planned.append(Planned(path, key, _index_renderer(site, path, number, count, items),
+                               lastmod=max((c.iso for c in items), default="")))
     return planned
 
 
@@ -284,9 +347,38 @@ def fixed_pages(site: Site) -> list[Planned]:
         return site.page("404.html", "404.html", site.t.page_not_found, "", {},
                          rel=urlsplit(site.base_url).path, robots="noindex")
 
+    tags = sorted(((name, slug) for slug, name in site.tag_names.items()),
+                  key=lambda tag: (tag[0].casefold(), tag[1]))
+
     def search() -> bytes:
-        return site.page("search.html", "search/index.html", site.t.search, "", {},
-                         robots="noindex")
+        return site.page("search.html", "search/index.html", site.t.search, "",
+                         {"tags": tags, "has_index": site.issue_count > 0}, robots="noindex")
 
     return [Planned("404.html", site.key("404"), not_found, in_sitemap=False),
-            Planned("search/index.html", site.key("search"), search, in_sitemap=False)]
+            Planned("search/index.html", site.key("search", str(site.issue_count > 0),
+                                                  *(f"{n}\x1f{s}" for n, s in tags)),
+                    search, in_sitemap=False)]
+
+
+def tag_pages(site: Site, tags: dict[str, Tag], cards: dict[str, Card]) -> list[Planned]:
+    """``tags/``: every tag with its number of issues; ``tags/<slug>/``: a tag's issues."""
+    planned = []
+    listed = [{"name": tag.name, "slug": tag.slug, "count": len(tag.paths)}
+              for tag in tags.values()]
+    index_key = site.key("tags", *(f"{t['slug']}\x1f{t['name']}\x1f{t['count']}"
+                                   for t in listed))
+
+    def index() -> bytes:
+        return site.page("tags.html", "tags/index.html", site.t.tags, "", {"tags": listed})
+    newest = max((c.iso for c in cards.values()), default="")
+    planned.append(Planned("tags/index.html", index_key, index, lastmod=newest))
+    for tag in tags.values():
+        items = [cards[path] for path in tag.paths]
+        path = f"tags/{tag.slug}/index.html"
+        key = site.key("tag", tag.slug, tag.name, *(c.digest for c in items))
+
+        def render(tag: Tag = tag, items: list[Card] = items, path: str = path) -> bytes:
+            heading = f"{site.t.tag}: {tag.name}"
+            return site.page("tag.html", path, heading, "", {"tag": tag, "items": items})
+        planned.append(Planned(path, key, render, lastmod=max(c.iso for c in items)))
+    return planned

@@ -48,6 +48,9 @@ def check_project(project: Project, *, render: bool = True, links: bool = False,
     report.errors.extend(_duplicates(report.issues, project))
     site = SiteMap.of(project, report.issues)
     bodies: list[tuple[Issue, str]] = []
+    from archive_site.tags import check as check_tags  # tags name archive pages
+
+    report.errors.extend(check_tags(report.issues, project.relative))
     for issue in report.issues:
         body_html = _render_checks(project, issue, report) if render else ""
         found = preflight_issue(project, issue, body_html, site=site,

@@ -107,6 +107,11 @@ class SiteSettings:
         "Sanitise the HTML of issue bodies (nh3): raw HTML, scripts, event handlers and "
         "javascript: links are removed. Turn on when guest authors write issues; off, the "
         "Markdown is trusted HTML."))
+    image: str = field(default="", metadata=doc(
+        "Picture shown when an archive page is shared (og:image) if the issue has no image "
+        "of its own: an absolute URL, or a path relative to base_url; empty: none."))
+    author: str = field(default="", metadata=doc(
+        "Author named in the archive's structured data (JSON-LD); empty: sender.name."))
 
 
 @dataclass(frozen=True)

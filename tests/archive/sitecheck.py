@@ -114,3 +114,16 @@ def check_site(site: Path, base_url: str) -> list[str]:
             if not target.is_file():
                 problems.append(f"{page}: <{tag}> {url} -> {target.relative_to(site)} missing")
     return problems
+
+
+def pagefind_fragments(site: Path) -> list[dict]:
+    """The documents of the site's Pagefind index, decoded (url, content, filters, meta)."""
+    import gzip
+    import json
+
+    out = []
+    for path in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        assert data.startswith(b"pagefind_dcd"), path
+        out.append(json.loads(data[len(b"pagefind_dcd"):]))
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -9,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from archive_site.build import build
-from archive_site.search import query
 from publisher.config import load_project
-from tests.archive.sitecheck import check_site, parse
+from tests.archive.sitecheck import check_site, pagefind_fragments, parse
 from tests.fixtures_archive import PRIVATE_STRINGS
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -35,7 +35,8 @@ def test_sample_site_pages(sample_site_project: Path) -> None:
     site = sample_site_project / "_site"
     assert report.issues == 1 and report.bodies_rendered == 1
     for name in ("index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt",
-                 "search/index.html", "search/docs.json", "static/archive.css",
+                 "search/index.html", "pagefind/pagefind.js", "pagefind/pagefind-entry.json",
+                 "tags/index.html", "tags/klientskaya-baza/index.html", "static/archive.css",
                  "static/search.js", SAMPLE_PAGE + "index.html", "upravlyay-ka/index.html",
                  "upravlyay-ka/feed.xml"):
         assert (site / name).is_file(), name
@@ -62,14 +63,21 @@ def test_sample_site_pages(sample_site_project: Path) -> None:
     assert check_site(site, project.settings.site.base_url) == []
 
 
-def test_sample_search_finds_konvertatsiya(sample_site_project: Path) -> None:
+def test_search_index_holds_the_article_and_not_the_chrome(sample_site_project: Path) -> None:
     build(load_project(sample_site_project), sample_site_project / "_site")
-    site = sample_site_project / "_site"
-    assert query(site, "конвертация") == [SAMPLE_PAGE]
-    assert query(site, "Конвертации") == [SAMPLE_PAGE]  # another form, capitalised
-    assert query(site, "конв") == [SAMPLE_PAGE]  # a prefix, as typed
-    assert query(site, "клиентская база") == [SAMPLE_PAGE]
-    assert query(site, "конвертация бухгалтерия") == []  # all words must match
+    [doc] = pagefind_fragments(sample_site_project / "_site")
+    assert doc["url"] == "/" + SAMPLE_PAGE
+    text = doc["content"]
+    assert "Конвертация" in text and "Путь по которому пошли многие компании" in text
+    assert "клиентская база" in text  # the tags are searchable words too
+    assert doc["filters"] == {"series": ["upravlyay-ka"],
+                              "tag": ["prodazhi", "upravlenie-prodazhami", "klientskaya-baza"]}
+    assert doc["meta"]["date"] == "26\u00a0ноября 2026"
+    assert doc["meta"]["title"].startswith("Требуется «продажный» менеджер")
+    # navigation, library block, subscribe button, footer and the series link stay out
+    for chrome in ("Консалтинг", "Как пройти в библиотеку", "Подписаться", "as-consult@yandex",
+                   "Управляй-ка: e-тренинг", "Выпуск №"):
+        assert chrome not in text, chrome
 
 
 def test_index_groups_paginates_and_orders(generated_site) -> None:
@@ -140,17 +148,23 @@ def test_sitemap_lists_pages(generated_site) -> None:
 
 def test_drafts_and_unsent_absent_nothing_private(generated_site) -> None:
     root, site, kinds = generated_site
-    pages = {p.parent for p in site.glob("*/*/index.html") if p.parent.parent.name != "page"}
+    pages = {p.parent for p in site.glob("*/*/index.html")
+             if p.parent.parent.name not in ("page", "tags")}
     assert len(pages) == len(kinds["published"])
     everything = b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())
     for secret in PRIVATE_STRINGS:
         assert secret.encode("utf-8") not in everything, secret
     assert "Секретныйчерновик".lower().encode() not in everything.lower()
+    index = "".join(doc["content"] for doc in pagefind_fragments(site))  # gzip on disk
+    for secret in PRIVATE_STRINGS:
+        assert secret not in index, secret
 
 
 def test_search_in_generated_archive(generated_site) -> None:
     root, site, kinds = generated_site
-    found = query(site, "конвертация")
+    docs = pagefind_fragments(site)
+    assert len(docs) == len(kinds["published"])  # issue pages only: no index, tag or series page
+    found = [doc for doc in docs if "Конвертация" in doc["content"]]
     assert len(found) == len(kinds["table"]) > 10
 
 
@@ -160,6 +174,10 @@ def test_no_external_requests_in_templates(generated_site) -> None:
     js = (site / "static/search.js").read_text(encoding="utf-8")
     assert "http" not in css and "@import" not in css
     assert "http" not in js
+    for name in ("pagefind.js", "pagefind-worker.js"):
+        code = (site / "pagefind" / name).read_text(encoding="utf-8")
+        # the one URL in Pagefind's code is a base for parsing relative ones, never fetched
+        assert set(re.findall(r"https?://[\w.-]+", code)) <= {"https://example.com"}, name
 
 
 def test_images_are_published_under_assets(sample_site_project: Path) -> None:
@@ -189,7 +207,8 @@ def test_archive_without_published_issues(project) -> None:
     assert report.issues == 0
     assert "Все выпуски" in (site / "index.html").read_text(encoding="utf-8")
     assert ET.parse(site / "feed.xml").getroot().findall(f"{ATOM}entry") == []
-    assert query(site, "Первый абзац") == []
+    assert not (site / "pagefind").exists()  # nothing to index; the search page knows
+    assert "data-empty" in (site / "search/index.html").read_text(encoding="utf-8")
     assert check_site(site, load_project(root).settings.site.base_url) == []
 
 
