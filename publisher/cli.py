@@ -59,13 +59,7 @@ class PublisherGroup(click.Group):
                 raise
             from publisher.oserrors import describe
 
-            click.echo(f"Error: {describe(exc)}", err=True)
-            ctx.exit(1)
-        except OSError as exc:  # a disk, permission or name problem the library did not catch
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            where = f"{exc.filename}: " if exc.filename else ""
-            echo_error(f"{where}{exc.strerror or exc}")
+            echo_error(describe(exc))
             ctx.exit(1)
         except Exception as exc:  # a bug: still one line, never a traceback
             if ctx.obj and ctx.obj.get("debug"):
