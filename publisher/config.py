@@ -407,8 +407,9 @@ def load_project(root: Path | str = ".") -> Project:
                              "newsletter folder, or pass --project DIR")
     for folder in ("issues", ".publisher", "templates"):
         if (root / folder).exists() and not (root / folder).is_dir():
-            raise ConfigError.at(root / folder, None, "is a file, but publisher keeps a "
-                                 "folder by this name here; rename or remove the file")
+            raise ConfigError.at(Path(folder), None, "a file is where a folder should be; "
+                                 "move that file away (publisher keeps its "
+                                 f"{folder} folder there)")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

@@ -33,13 +33,18 @@ class FolderLock:
             return True
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for attempt in range(2):
-            db = sqlite3.connect(self.path, timeout=0, isolation_level=None,
-                                 check_same_thread=False)
+            try:
+                db = sqlite3.connect(self.path, timeout=0, isolation_level=None,
+                                     check_same_thread=False)
+            except sqlite3.Error as exc:  # cannot even open it: read-only, full, a folder
+                raise _failure(exc, self.path) from exc
             try:
                 db.execute("BEGIN EXCLUSIVE")
-            except sqlite3.OperationalError:  # SQLITE_BUSY: held by another connection
+            except sqlite3.OperationalError as exc:
                 db.close()
-                return False
+                if _busy(exc):  # held by another connection
+                    return False
+                raise _failure(exc, self.path) from exc  # read-only or full: say so
             except sqlite3.DatabaseError:
                 # not a database: a lock file from before (an empty file is fine, but a
                 # file something else wrote is not); nobody can hold such a file through
@@ -66,6 +71,21 @@ class FolderLock:
 
     def __exit__(self, *exc_info: object) -> None:
         self.release()
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY/LOCKED: someone holds the lock (not a read-only or full disk)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc).lower()
+
+
+def _failure(exc: sqlite3.Error, path: Path) -> Exception:
+    from publisher.oserrors import sqlite_failure  # on use: keeps start-up light
+
+    # the lock lives in <folder>/.publisher/: messages name it relative to the folder
+    return sqlite_failure(exc, path, path.parent.parent)
 
 
 def process_alive(pid: int) -> bool:

@@ -43,6 +43,7 @@ _TYPES = {
     ".ico": "image/x-icon",
     ".pdf": "application/pdf",
     ".woff2": "font/woff2",
+    ".wasm": "application/wasm",  # Pagefind's search engine
 }
 
 

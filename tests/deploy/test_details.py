@@ -36,7 +36,8 @@ def test_s3_objects_carry_content_types_and_cache_headers(s3_remote: Remote, tmp
     assert head("feed.xml") == ("application/atom+xml; charset=utf-8", minutes)
     assert head("news/feed.xml") == ("application/atom+xml; charset=utf-8", minutes)
     assert head("sitemap.xml") == ("application/xml; charset=utf-8", minutes)
-    assert head("search/docs.json") == ("application/json; charset=utf-8", minutes)
+    assert head("pagefind/pagefind-entry.json") == ("application/json; charset=utf-8", minutes)
+    assert head("pagefind/pagefind.js") == ("text/javascript; charset=utf-8", minutes)
     assert head(".publisher-deploy.json") == ("application/json", "no-cache")
     # the stylesheet's links carry its version, which is what makes a year safe
     page = client.get_object(Bucket=bucket, Key=prefix + "index.html")["Body"].read()

@@ -177,7 +177,7 @@ def test_a_file_where_a_folder_belongs(project, name: str) -> None:  # type: ign
     shutil.rmtree(root / name, ignore_errors=True)
     (root / name).write_text("x", encoding="utf-8")
     for command in (["check"], ["build", "--out", str(root / "_site")]):
-        assert_clean_failure(invoke(root, *command), f"{name}: is a file")
+        assert_clean_failure(invoke(root, *command), f"{name}: a file is where a folder should be")
 
 
 def test_config_data_helper_is_valid(settings) -> None:  # type: ignore[no-untyped-def]
