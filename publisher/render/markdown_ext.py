@@ -48,6 +48,7 @@ _BULLET = re.compile(r"^[-*+]\s+(.*)$", re.DOTALL)
 _NUMBERED = re.compile(r"^(\d{1,9})[.)]\s+(.*)$", re.DOTALL)
 _STASH = re.compile("\x02wzxhzdk:\\d+\x03")
 _SKIP_TEXT = {"code", "pre", "script", "style", "kbd", "samp"}
+_BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "blockquote"}
 
 
 @dataclass
@@ -239,6 +240,8 @@ class TypographyProcessor(Treeprocessor):
         self._walk(root)
 
     def _walk(self, element: etree.Element) -> None:
+        if element.tag in _BLOCKS:  # a quote left open does not run into the next block
+            self.typographer.new_block()
         if element.tag not in _SKIP_TEXT and element.get("class") != "cell-label":
             if element.text and not isinstance(element.text, AtomicString):
                 element.text = self.typographer(element.text)

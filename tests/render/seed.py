@@ -4,7 +4,7 @@ The seed is the text of the original email as a mail program shows it: masthead,
 signature, menu, the list of newsletters, the library block. The article is the part between
 the lone ``-`` line under the masthead and the signature line (the footer's publisher).
 Text is compared after :func:`normalise`, which undoes what typography legitimately changes
-(quotes, dashes, ellipses, non-breaking spaces) and nothing else.
+(quotes, dashes, ellipses, non-breaking spaces, the space in "т. к.") and nothing else.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 def normalise(text: str) -> str:
     """Whitespace collapsed; nbsp, quotes, dashes and ellipses in one plain form."""
-    text = text.replace("\u00a0", " ").replace("…", "...")
+    text = text.replace("\u00a0", " ").replace("…", "...").replace("\u2060", "")
+    text = re.sub(r"(?<!\w)т\. ([екдпн])\.", r"т.\1.", text)  # "т.к." is typeset "т. к."
     text = re.sub(r"[«»“”„\"]", '"', text)
     text = re.sub(r"\s*[—–]\s*|\s+-\s+", " - ", text)
     return re.sub(r"\s+", " ", text).strip()

@@ -60,7 +60,7 @@ def test_quotes_nest_and_pair_across_inline_markup() -> None:
 
 
 def test_dash_at_the_start_of_a_line_becomes_an_em_dash() -> None:
-    assert RussianTypographer()("-- Да, это так") == "— Да, это так"
+    assert RussianTypographer()("-- Да, это так") == "—\u00a0Да, это так"
 
 
 def test_code_is_left_alone(project) -> None:  # type: ignore[no-untyped-def]
