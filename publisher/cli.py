@@ -195,6 +195,7 @@ LAZY_COMMANDS = {
     "build": "archive_site.cli:build",
     "serve": "archive_site.cli_serve:serve",
     "course": "publisher.cli_course:course",
+    "stats": "publisher.stats.cli:stats",
 }
 
 

@@ -231,6 +231,10 @@ class SendsayBackend(BaseBackend):
                                     "yet; wait a few minutes and run again")
         return Reconciliation("absent", note=f"no issue named {issue_key} in Sendsay")
 
+    def stat_rows(self, issue_key: str) -> list[dict[str, Any]]:
+        """Every ``stat.uni`` row of the issues named ``issue_key`` (for ``publisher stats``)."""
+        return self._client().stat_uni_issues(issue_key, first=50)
+
     def status(self, issue_key: str, ref: str) -> StatusReport | None:
         client = self._client()
         delivery = None
