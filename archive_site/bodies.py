@@ -18,8 +18,10 @@ from publisher.config import Project
 from publisher.errors import IssueError, Location, Problem, PublisherError
 from publisher.load import split_front_matter
 from publisher.render.markdown_ext import ImageRef
+from publisher.render.merge_tags import for_web
 from publisher.models import Issue
 from publisher.render import markdown_to_html
+from publisher.render.body import image_outside
 
 Mapper = Callable[[Callable, Iterable], Iterable]
 
@@ -40,12 +42,17 @@ def render_job(args: tuple[str, Issue]) -> tuple[str, CachedBody | None, list[Pr
         text = Path(issue.path).read_text(encoding="utf-8")
         _, body, _ = split_front_matter(text, project.relative(issue.path))
         html, found = body_html(dataclasses.replace(issue, body=body), project)
+        html = for_web(html, project, issue)  # ESP tags as for an anonymous reader
     except PublisherError as exc:
         return key, None, exc.problems or [Problem(Location(project.relative(issue.path)),
                                                    str(exc))]
     images = []
     issues_dir = project.issues_dir.resolve()
     for image in found:
+        outside = image_outside(image, issues_dir)
+        if outside:
+            return key, None, [Problem(Location(project.relative(issue.path), image.line),
+                                       outside)]
         if image.local_path is not None and image.local_path.is_file():
             try:
                 images.append(image.local_path.relative_to(issues_dir).as_posix())

@@ -13,6 +13,7 @@ whose Markdown did not change is never converted again (cache.py).
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,9 +25,10 @@ import markdown
 
 import archive_site
 import publisher
-from archive_site import feed, pages, search, tags
+from publisher import urls
+from archive_site import aliases, feed, pages, search, tags
 from archive_site.bodies import render_bodies
-from archive_site.cache import Cache, default_cache_dir, sha, site_name
+from archive_site.cache import Cache, default_cache_dir, discard, sha, site_name
 from archive_site.collect import Entry, body_fingerprint, collect, save_slug_map
 from archive_site.pages import Card, Planned, Site
 from archive_site.render_pages import render_planned
@@ -44,7 +46,8 @@ _PUBLISHER = Path(publisher.__file__).resolve().parent
 #: source files whose code shapes a body's HTML
 _BODY_CODE = (*sorted((_PUBLISHER / "render").glob("*.py")), _HERE / "bodies.py")
 #: source files whose code shapes the pages around the bodies
-_SITE_CODE = (_HERE / "pages.py", _HERE / "feed.py", _HERE / "build.py", _HERE / "tags.py",
+_SITE_CODE = (_HERE / "pages.py", _HERE / "feed.py", _HERE / "build.py", _HERE / "aliases.py",
+              _HERE / "tags.py",
               _PUBLISHER / "i18n.py", _PUBLISHER / "urls.py")
 
 
@@ -71,11 +74,26 @@ class BuildReport:
 def build(project: Project, out_dir: Path, *, progress: Progress | None = None,
           incremental: bool = True, cache_dir: Path | None = None,
           jobs: int | None = None) -> BuildReport:
-    """Build (or update) the archive site in ``out_dir``; raise PublisherError on bad input."""
+    """Build (or update) the archive site in ``out_dir``; raise PublisherError on bad input.
+
+    A cache that turns out corrupt half-way is discarded and the build made again, in full
+    (nothing was committed: the staging folder went with the failed attempt).
+    """
+    cache_dir = cache_dir or default_cache_dir(project)
+    try:
+        return _build(project, out_dir, progress=progress, incremental=incremental,
+                      cache_dir=cache_dir, jobs=jobs)
+    except sqlite3.DatabaseError as exc:
+        discard(cache_dir, exc)
+        return _build(project, out_dir, progress=progress, incremental=False,
+                      cache_dir=cache_dir, jobs=jobs)
+
+
+def _build(project: Project, out_dir: Path, *, progress: Progress | None, incremental: bool,
+           cache_dir: Path, jobs: int | None) -> BuildReport:
     started = time.perf_counter()
     out_dir = Path(out_dir)
     _check_series_slugs(project)
-    cache_dir = cache_dir or default_cache_dir(project)
     _prepare_templates(project, cache_dir)
     body_fp = body_fingerprint(project, _files_hash(_BODY_CODE) + markdown.__version__)
     with Cache(cache_dir) as cache:
@@ -119,6 +137,7 @@ def build(project: Project, out_dir: Path, *, progress: Progress | None = None,
         staging.finish()
     if collection.slug_map is not None:
         save_slug_map(project, collection.slug_map)
+    aliases.write_elsewhere(project, aliases.elsewhere(project, entries, urls.base(project)))
     return BuildReport(out_dir=out_dir, issues=len(entries), pages_written=counts.written,
                        pages_skipped=counts.skipped, bodies_rendered=rendered,
                        removed=len(removed), seconds=time.perf_counter() - started, full=full)
@@ -135,6 +154,7 @@ def _plan_pages(project: Project, site: Site, entries: list[Entry], cards: dict[
     taken = {page.path for page in planned}  # redirects never replace a real page
     for entry in entries:
         planned += pages.redirect_pages(site, entry, taken)
+    planned += aliases.alias_pages(site, entries, taken)  # old URLs of imported issues
     for series in project.settings.series:
         planned.append(pages.series_page(site, series, by_series[series.slug], cards))
     planned += pages.index_pages(site, [cards[e.rel] for e in entries])

@@ -13,12 +13,18 @@ three tables:
 
 SQLite rather than a pile of pickles: one file, atomic transactions, cheap point lookups, and
 the body HTML of 5,000 issues never has to sit in memory at once.
+
+The cache is always safe to delete, so a corrupt one (a crash of the disk, a half-copied
+folder, someone's editor) is deleted: :func:`discard` logs one warning and the build starts
+from an empty cache (``Cache`` does it when the file does not open; ``build()`` when a query
+fails half-way).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import marshal
 import sqlite3
 from dataclasses import dataclass
@@ -28,6 +34,9 @@ from publisher.config import Project
 from publisher.models import Issue
 
 SCHEMA_VERSION = 5  # bump whenever a stored format changes
+CACHE_FILE = "archive.sqlite"
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -80,6 +89,14 @@ class OutputRecord:
     size: int
 
 
+def discard(directory: Path, reason: BaseException) -> None:
+    """Delete a corrupt cache file (and its journal), saying so once; the next open is empty."""
+    log.warning("the build cache %s was unreadable (%s); it is rebuilt from the issues",
+                directory / CACHE_FILE, reason)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        (directory / (CACHE_FILE + suffix)).unlink(missing_ok=True)
+
+
 def default_cache_dir(project: Project) -> Path:
     return project.state_dir / "cache"
 
@@ -125,8 +142,17 @@ class Cache:
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / "archive.sqlite"
+        self.path = directory / CACHE_FILE
         self._prefetched: dict[str, str] = {}
+        try:
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            if hasattr(self, "db"):
+                self.db.close()
+            discard(directory, exc)
+            self._open()
+
+    def _open(self) -> None:
         self.reconnect()
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")

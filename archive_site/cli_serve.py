@@ -32,8 +32,10 @@ class _Terminal:
             click.echo(f"[{now}] {cause}{outcome.summary}")
             return
         click.echo(f"[{now}] {cause}build failed; serving the last good site:", err=True)
+        from publisher.cli import echo_error
+
         for line in outcome.errors:
-            click.echo(f"Error: {line}", err=True)
+            echo_error(line)
 
 
 def _interrupt(signum: int, frame: object) -> None:

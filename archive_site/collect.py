@@ -19,11 +19,13 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from archive_site.cache import Cache, FileRecord, sha
 from archive_site.workers import current_project
-from publisher.config import Project
+from publisher.config import Project, slug_problem
 from publisher.errors import IssueError, Location, Problem, PublisherError
+from publisher.jsonfile import line_of, parse_json
 from publisher.load import _duplicates, load_issue, split_front_matter
 from publisher.models import Issue
 from publisher.render.typography import RussianTypographer
@@ -61,21 +63,22 @@ def body_fingerprint(project: Project, versions: str) -> str:
     """What, besides the Markdown itself, shapes an issue's body HTML."""
     settings = project.settings
     return sha("\0".join((versions, settings.site.base_url, str(settings.typography),
-                          settings.site.language)))
+                          settings.site.language, str(settings.site.safe_html))))
 
 
 def parse_job(rel: str) -> tuple[str, FileRecord | None, list[Problem]]:
     """Read and parse one issue file (runs in a worker process)."""
     project = current_project()
     path = project.root / rel
+    display = Path(rel)  # rel is the cache's posix key; messages show the platform's form
     try:
         seen = time.time_ns()
         stat = path.stat()
         data = path.read_bytes()
         issue = load_issue(path, project)
-        _, body, body_line = split_front_matter(data.decode("utf-8"), rel)
+        _, body, body_line = split_front_matter(data.decode("utf-8"), display)
     except PublisherError as exc:
-        return rel, None, exc.problems or [Problem(Location(rel), str(exc))]
+        return rel, None, exc.problems or [Problem(Location(display), str(exc))]
     # the body's own hash; the render cache key adds the renderer's fingerprint to it
     body_sha = sha("\0".join((rel, str(body_line), body)))
     stripped = dataclasses.replace(issue, body="")
@@ -220,26 +223,60 @@ def _published(issue: Issue, slugs: list[str], sent: set[str]) -> bool:
 
 def sent_keys(project: Project) -> set[str]:
     """Keys (series/slug) of the issues the ledger records as sent."""
-    try:
-        from publisher.ledger import sent_issue_keys
-    except ImportError:  # the ledger arrives with the sending stage
-        return set()
+    # imported here to keep a build's start-up light; never guarded by ``except
+    # ImportError``: an import that fails on some platform must fail the build loudly, not
+    # leave every sent issue out of the archive
+    from publisher.ledger import sent_issue_keys
+
     return set(sent_issue_keys(project))
 
 
 def load_slug_map(project: Project) -> dict[str, list[str]]:
+    """The first and earlier slugs of each issue (``series/number``), every entry checked.
+
+    The file is committed, so anyone may have written it: each slug is a folder name in the
+    site, and one such as ``../../www`` would send pages (and later deletions) outside the
+    output folder. Every entry must follow the front-matter rules, or the build stops here.
+    """
     path = project.state_dir / SLUG_MAP
     if not path.is_file():
         return {}
+    display = project.relative(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IssueError.at(project.relative(path), getattr(exc, "lineno", None),
-                            f"unreadable slug map ({exc}); fix it or delete it to start "
-                            "afresh (old URLs then lose their redirects)") from None
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise IssueError.at(display, None, f"unreadable slug map (not UTF-8 at byte "
+                            f"{exc.start}); {_SLUG_MAP_FIX}") from None
+    data = parse_json(text, display, error=IssueError, what=f"slug map ({_SLUG_MAP_FIX})")
     if not isinstance(data, dict):
-        raise IssueError.at(project.relative(path), 1, "slug map must be a JSON object")
-    return {str(k): [str(s) for s in v] for k, v in data.items() if isinstance(v, list)}
+        raise IssueError.at(display, 1, "slug map must be a JSON object of "
+                            '"series/number": ["slug", ...]')
+    problems: list[Problem] = []
+    out: dict[str, list[str]] = {}
+    for key, slugs in data.items():
+        series, _, number = key.partition("/")
+        if slug_problem(series) or not number.isdigit() or not number.isascii():
+            problems.append(Problem(Location(display, line_of(text, key)),
+                                    f"slug map key {key!r} must be 'series/number'"))
+            continue
+        if not isinstance(slugs, list) or not slugs:
+            problems.append(Problem(Location(display, line_of(text, key)),
+                                    f"{key}: must be a list of slugs, got {slugs!r}"))
+            continue
+        for slug in slugs:
+            why = slug_problem(slug) if isinstance(slug, str) else "must be text"
+            if why:
+                problems.append(Problem(Location(display, line_of(text, slug) or
+                                                 line_of(text, key)),
+                                        f"{key}: slug {why}"))
+        out[key] = slugs
+    if problems:
+        raise IssueError(problems=problems, hint=f"The build stopped before writing; "
+                                                 f"{_SLUG_MAP_FIX}.")
+    return out
+
+
+_SLUG_MAP_FIX = "fix it or delete it to start afresh (old URLs then lose their redirects)"
 
 
 def save_slug_map(project: Project, slug_map: dict[str, list[str]]) -> None:
@@ -250,5 +287,5 @@ def save_slug_map(project: Project, slug_map: dict[str, list[str]]) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}")
-    temp.write_text(text, encoding="utf-8")
+    temp.write_text(text, encoding="utf-8", newline="\n")  # the same bytes on every OS (git)
     os.replace(temp, path)

@@ -5,8 +5,13 @@ the extra workers are forked processes that inherit it. Each renders an interlea
 the pages into the staging folder (different files, no locking needed) and sends back what it
 wrote; the parent renders its own share meanwhile. A worker opens its own SQLite connection
 (a connection must not cross a fork). If a worker fails, its share is rendered again here,
-so the error is raised with its ordinary ``path:line`` message. Processes that run threads
-(``publisher serve``) render in one process: forking them is not safe.
+so the error is raised with its ordinary ``path:line`` message.
+
+Forking is used only where it is the platform's default start method (Linux up to Python
+3.13) and the process runs no threads (``publisher serve`` does): Windows has no ``fork``,
+and on macOS a forked child of a process that loaded the system frameworks can crash, which
+is why Python defaults to ``spawn`` there. Everywhere else the pages render in one process,
+byte for byte the same site (tests/platform_sim proves it).
 """
 
 from __future__ import annotations
@@ -31,10 +36,16 @@ def render_planned(staging: Staging, planned: list[Planned], cache: Cache, *, jo
     """Render and stage the pages whose key changed; returns (written, skipped)."""
     todo = [page for page in planned if not staging.unchanged(page.path, page.key)]
     skipped = len(planned) - len(todo)
-    if jobs > 1 and len(todo) >= MIN_PARALLEL and threading.active_count() == 1 and \
-            "fork" in multiprocessing.get_all_start_methods():
+    if jobs > 1 and len(todo) >= MIN_PARALLEL and can_fork():
         return _parallel(staging, todo, cache, jobs, progress), skipped
     return _render(staging, todo, cache, progress), skipped
+
+
+def can_fork() -> bool:
+    """Whether forking this process is the platform's own choice and safe (no threads)."""
+    return threading.active_count() == 1 and \
+        multiprocessing.get_start_method(allow_none=True) in (None, "fork") and \
+        multiprocessing.get_all_start_methods()[0] == "fork"
 
 
 def _render(staging: Staging, pages: list[Planned], cache: Cache,

@@ -21,6 +21,7 @@ build succeeds.
 from __future__ import annotations
 
 import html
+import ipaddress
 import json
 import logging
 import mimetypes
@@ -274,10 +275,14 @@ class _Server(ThreadingHTTPServer):
     preview: Preview
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A reader who leaves mid-response (a reload, a closed tab) is normal, not an error."""
-        if isinstance(sys.exc_info()[1], ConnectionError):
+        """A reader who leaves mid-response (a reload, a closed tab) is normal, not an error;
+        anything else is one line in the log (the traceback only with --debug logging)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
             return
-        log.exception("error while serving %s", client_address)
+        log.warning("error while serving %s: %s: %s", client_address[0],
+                    type(error).__name__, error)
+        log.debug("traceback", exc_info=True)
 
 
 _RELOAD_SCRIPT = """<script>/* publisher serve: live reload (not part of the built site) */
@@ -301,6 +306,27 @@ font:14px/1.45 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap">
 %s</div>"""
 
 
+_LOOPBACK_NAMES = ("localhost", "localhost.", "::1")
+
+
+def loopback_host(host: str | None) -> bool:
+    """Whether a ``Host`` header names this machine: ``localhost``, 127.0.0.0/8 or ``[::1]``,
+    with any port. A request without one (HTTP/1.0) is a local tool, not a browser."""
+    if host is None:
+        return True
+    host = host.strip().lower()
+    if host.startswith("["):
+        name = host[1:].partition("]")[0]
+    else:
+        name = host.rpartition(":")[0] if ":" in host else host
+    if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.0"
@@ -317,8 +343,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, *, send_body: bool) -> None:
         self.send_body = send_body
         preview = self.server.preview
+        if not loopback_host(self.headers.get("Host")):
+            # a page elsewhere that made its name resolve to 127.0.0.1 (DNS rebinding) must
+            # not read the drafts: only loopback names reach the preview
+            return self._send(HTTPStatus.FORBIDDEN, b"publisher serve answers only requests "
+                              b"for localhost or 127.0.0.1\n", "text/plain; charset=utf-8")
         parts = urlsplit(self.path)
         path = unquote(parts.path)
+        if "\0" in path or any(ord(c) < 32 for c in path):
+            return self._send(HTTPStatus.BAD_REQUEST, b"bad path\n", "text/plain; charset=utf-8")
         prefix = _site_prefix(preview.state.project)
         if path == RELOAD_PATH:
             return self._reload(parse_qs(parts.query).get("since", [""])[0])
@@ -373,16 +406,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _site_file(self, relative: str, prefix: str) -> None:
         out_dir = self.server.preview.options.out_dir.resolve()
-        target = (out_dir / relative).resolve()
-        if not target.is_relative_to(out_dir):
-            return self._not_found(prefix)
-        if target.is_dir():
-            if relative and not relative.endswith("/"):
-                return self._redirect(prefix + relative + "/")
-            target = target / "index.html"
         try:
+            target = (out_dir / relative).resolve()
+            if not target.is_relative_to(out_dir):
+                return self._not_found(prefix)
+            if target.is_dir():
+                if relative and not relative.endswith("/"):
+                    return self._redirect(prefix + relative + "/")
+                target = target / "index.html"
             data = target.read_bytes()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        except (OSError, ValueError):  # missing, or a name the file system refuses
             return self._not_found(prefix)
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if content_type == "text/html":

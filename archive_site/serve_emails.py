@@ -17,8 +17,8 @@ from publisher import urls
 from publisher.config import Project
 from publisher.errors import PublisherError
 from publisher.load import issue_files, load_issue
-from publisher.render.merge_tags import dialect_for
-from publisher.models import Issue
+from publisher.render.merge_tags import personalise
+from publisher.models import Issue, Recipient
 from publisher.pipeline import Prepared, prepare
 
 PREFIX = "/__emails/"
@@ -54,23 +54,13 @@ def find(listing: Listing, series: str, slug: str) -> Issue | None:
 
 
 def fill_tags(text: str, prepared: Prepared, project: Project, *, as_html: bool = False) -> str:
-    """The email with the ESP's per-subscriber tags replaced by a sample subscriber's values."""
+    """The email with the ESP's per-subscriber tags evaluated for a sample subscriber."""
     settings = project.settings
-    issue = prepared.issue
-    dialect = dialect_for(settings.esp.backend)
-    unsubscribe = (settings.footer.unsubscribe_url or "#unsubscribe") \
-        .replace("{email}", SAMPLE_EMAIL).replace("{series}", issue.series)
     language = settings.site.language.split("-")[0]
-    values = {
-        dialect.unsubscribe_url: unsubscribe,
-        dialect.subscriber_email: SAMPLE_EMAIL,
-        dialect.subscriber_name: SAMPLE_NAME.get(language, SAMPLE_NAME["en"]),
-    }
-    if dialect.web_version_url:
-        values[dialect.web_version_url] = urls.issue_url(project, issue)
-    for tag, value in values.items():
-        text = text.replace(tag, html.escape(value) if as_html else value)
-    return text
+    sample = Recipient(SAMPLE_EMAIL, SAMPLE_NAME.get(language, SAMPLE_NAME["en"]))
+    return personalise(text, sample, unsubscribe_url=settings.footer.unsubscribe_url
+                       or "#unsubscribe", series=prepared.issue.series, html=as_html,
+                       issue_values=dict(prepared.email.tag_values))
 
 
 def email_document(prepared: Prepared, project: Project) -> str:

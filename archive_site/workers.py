@@ -4,6 +4,12 @@ Markdown conversion is most of a cold build, and it is CPU-bound Python, so it r
 worker processes. The project is handed to each worker once (``initializer``), not with
 every job. Small batches run inline: starting processes costs more than a few renders,
 and an incremental rebuild must stay well under half a second.
+
+Portable: the pool uses the platform's default start method (``spawn`` on Windows and
+macOS), so the jobs are module-level functions and the project is pickled to each worker;
+nothing relies on a forked copy of the parent. Only where the default is ``fork`` and the
+parent runs threads (``publisher serve``) does it ask for ``forkserver`` (or ``spawn``)
+instead: forking a threaded process can copy a held lock into the child.
 """
 
 from __future__ import annotations
@@ -21,6 +27,27 @@ from publisher.config import Project
 MIN_PARALLEL = 48
 
 _project: Project | None = None
+
+
+def cpu_count() -> int:
+    """The CPUs this process may use: ``os.process_cpu_count()`` (Python 3.13+), else the
+    affinity mask where the platform has one (Linux), else ``os.cpu_count()`` (macOS,
+    Windows)."""
+    counter = getattr(os, "process_cpu_count", None)
+    if counter is not None:
+        return counter() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """The default start method, except ``fork`` in a process that runs threads."""
+    method = multiprocessing.get_start_method()
+    if method == "fork" and threading.active_count() > 1:
+        available = multiprocessing.get_all_start_methods()
+        method = "forkserver" if "forkserver" in available else "spawn"
+    return multiprocessing.get_context(method)
 
 
 def _init(project: Project) -> None:
@@ -48,7 +75,7 @@ class Workers:
 
     def __init__(self, project: Project, jobs: int | None = None) -> None:
         self.project = project
-        self.jobs = max(1, jobs or len(os.sched_getaffinity(0)))
+        self.jobs = max(1, jobs or cpu_count())
         self._pool: Any = None
         _init(project)
 
@@ -58,11 +85,7 @@ class Workers:
         if self.jobs == 1 or len(items) < MIN_PARALLEL:
             return map(job, items)
         if self._pool is None:
-            # fork is cheapest, but forking a process that runs threads (publisher serve) can
-            # copy a held lock into the child; use a fork server there
-            method = "fork" if threading.active_count() == 1 else "forkserver"
-            context = multiprocessing.get_context(method)
-            self._pool = context.Pool(self.jobs, initializer=_init_worker,
+            self._pool = pool_context().Pool(self.jobs, initializer=_init_worker,
                                       initargs=(self.project,))
         chunk = max(1, min(64, len(items) // (self.jobs * 8)))
         return self._pool.imap_unordered(job, items, chunksize=chunk)

@@ -12,18 +12,64 @@ rendered. Then:
 A build that fails before the commit removes its staging folder and leaves the previous site
 exactly as it was. A commit interrupted half-way (power cut) leaves a marker; the next build
 notices it and rebuilds in full.
+
+Every path a build writes, moves or deletes goes through :func:`inside`: a relative path of
+plain names that, resolved, stays inside its root. A path made from hostile input (a slug
+``../../www`` in a hand-edited slug map, a stale cache record) stops the build before the
+commit, and deleting and pruning never leave the output folder.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from archive_site.cache import OutputRecord, sha
 from publisher.errors import PublisherError
+from publisher.oslock import process_alive
 
 SITE_MARKER = ".publisher-site"  # says "publisher built this folder; it may replace it"
+NAME_MAX = 255  # bytes in one file name, on every common file system
+
+log = logging.getLogger(__name__)
+
+
+class OutsideError(PublisherError):
+    """A path of the build would leave its output folder (the build stops before writing)."""
+
+
+def inside(root: Path, relative: str, *, links: bool = True) -> Path:
+    """``root / relative``, when ``relative`` is plain names that stay inside ``root``.
+
+    Raises OutsideError for an absolute path, a drive, ``..``, ``.``, an empty or too long
+    name, a NUL or a backslash (a separator on Windows), or (``links``) a symbolic link on
+    the way that leads out. The staging folder is our own and holds no links, so its paths
+    skip the file-system look-ups (``links=False``).
+    """
+    why = path_problem(relative)
+    if why is None:
+        target = root / relative
+        if not links or target.resolve().is_relative_to(root.resolve()):
+            return target
+        why = "it leads outside the folder"
+    raise OutsideError.at(root, None, f"refusing to write {relative!r}: {why}; the build "
+                          "stopped before changing anything")
+
+
+def path_problem(relative: str) -> str | None:
+    """Why ``relative`` is not a safe relative path of plain names (or None)."""
+    if not relative or "\0" in relative or "\\" in relative:
+        return "not a plain relative path"
+    if PurePosixPath(relative).is_absolute() or PureWindowsPath(relative).anchor:
+        return "it is an absolute path"
+    for name in relative.split("/"):
+        if name in ("", ".", ".."):
+            return f"it has a {name or 'empty'!r} part"
+        if len(name.encode("utf-8", "surrogateescape")) > NAME_MAX:
+            return f"a name is longer than {NAME_MAX} bytes"
+    return None
 
 
 class Staging:
@@ -77,7 +123,7 @@ class Staging:
         if not self.full and before is not None and before.hash == digest and \
                 (self.out / path).is_file():
             return False
-        target = self.dir / path
+        target = inside(self.dir, path, links=False)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         self.staged.append(path)
@@ -87,7 +133,7 @@ class Staging:
         """Stage a copy of ``source`` (an image) for ``path`` unless it is unchanged."""
         if self.unchanged(path, key):
             return False
-        target = self.dir / path
+        target = inside(self.dir, path, links=False)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         self.outputs[path] = OutputRecord(key, key, target.stat().st_size)
@@ -101,20 +147,27 @@ class Staging:
         once the cache knows the new site): a build interrupted in between is followed by a
         full one, never by one trusting a half-written record.
         """
-        gone = sorted(set(self.previous) - set(self.outputs)) if not self.full else []
+        gone = [path for path in sorted(set(self.previous) - set(self.outputs))
+                if _deletable(path)] if not self.full else []
+        targets = [inside(self.out, path) for path in self.staged]  # all checked, then moved
         (self.dir / SITE_MARKER).write_text("Built by `publisher build`; it replaces this "
-                                            "folder on every full build.\n", encoding="utf-8")
+                                            "folder on every full build.\n", encoding="utf-8",
+                                            newline="\n")  # the same bytes on every OS
         self.marker.write_text("", encoding="utf-8")
         if self.full or not self.out.exists():
             self._swap()
             return gone
-        for path in self.staged:
-            target = self.out / path
+        for path, target in zip(self.staged, targets):
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.dir / path, target)
         for path in gone:
-            (self.out / path).unlink(missing_ok=True)
-            _prune(self.out, (self.out / path).parent)
+            try:
+                target = inside(self.out, path)
+            except OutsideError:
+                log.warning("not removing %r: outside %s", path, self.out)
+                continue
+            target.unlink(missing_ok=True)
+            _prune(self.out, target.parent)
         if not (self.out / SITE_MARKER).exists():
             os.replace(self.dir / SITE_MARKER, self.out / SITE_MARKER)
         shutil.rmtree(self.dir)
@@ -156,13 +209,7 @@ def _remove_stale(out_dir: Path) -> None:
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return False  # a folder of ours from an earlier build in this process
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(pid)  # not os.kill(pid, 0): on Windows that kills the process
 
 
 def _check_replaceable(out_dir: Path) -> None:
@@ -175,8 +222,20 @@ def _check_replaceable(out_dir: Path) -> None:
                                 "choose another --out or empty the folder")
 
 
+def _deletable(path: str) -> bool:
+    """A file of the last build (a cache record) that may be removed: a plain relative path."""
+    if path_problem(path) is None:
+        return True
+    log.warning("not removing %r: not a plain path inside the site (a stale record)", path)
+    return False
+
+
 def _prune(root: Path, folder: Path) -> None:
-    """Remove folders left empty by deleted pages, up to the site root."""
-    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+    """Remove folders left empty by deleted pages, up to (never including) the site root,
+    and never one outside it."""
+    base = root.resolve()
+    folder = folder.resolve()
+    while folder != base and folder.is_relative_to(base) and folder.is_dir() and \
+            not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent

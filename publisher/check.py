@@ -2,7 +2,9 @@
 
 Config first (nothing else can be judged without it), then every issue file (front matter,
 cross-issue uniqueness), then each issue is rendered exactly as it would be sent, so
-template errors, missing images, size budget and accessibility warnings all surface here.
+template errors, missing images, size budget and accessibility warnings all surface here,
+and the preflight (:mod:`publisher.preflight`: ESP tags, leftovers, links into the archive)
+runs on it. ``links=True`` also checks external links over HTTP.
 Course sequences are checked by :mod:`publisher.course.checks`, which depends on nothing here.
 """
 
@@ -15,8 +17,8 @@ from publisher.errors import Location, Problem, PublisherError
 from publisher.load import issue_files, load_issue, _duplicates
 from publisher.models import Issue
 from publisher.pipeline import render_checked
-
-PREHEADER_MIN, PREHEADER_MAX = 40, 130
+from publisher.preflight import preflight_issue
+from publisher.preflight.site_map import SiteMap
 
 
 @dataclass
@@ -27,13 +29,15 @@ class CheckReport:
     warnings: list[Problem] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     sizes: dict[str, int] = field(default_factory=dict)
+    links_checked: int = 0  # external URLs asked over HTTP (check --links)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def check_project(project: Project, *, render: bool = True) -> CheckReport:
+def check_project(project: Project, *, render: bool = True, links: bool = False,
+                  backend: str | None = None) -> CheckReport:
     """Load and render every issue; collect all errors and warnings."""
     report = CheckReport()
     for path in issue_files(project):
@@ -42,29 +46,37 @@ def check_project(project: Project, *, render: bool = True) -> CheckReport:
         except PublisherError as exc:
             report.errors.extend(exc.problems or [Problem(Location(path), str(exc))])
     report.errors.extend(_duplicates(report.issues, project))
+    site = SiteMap.of(project, report.issues)
+    bodies: list[tuple[Issue, str]] = []
     from archive_site.tags import check as check_tags  # tags name archive pages
 
     report.errors.extend(check_tags(report.issues, project.relative))
     for issue in report.issues:
-        where = Location(project.relative(issue.path), issue.line_of("preheader") or 2)
-        if not issue.preheader:
-            report.warnings.append(Problem(where, "no 'preheader': inboxes will preview the "
-                                                  "first words of the body instead"))
-        elif not PREHEADER_MIN <= len(issue.preheader) <= PREHEADER_MAX:
-            report.warnings.append(Problem(where, f"'preheader' has {len(issue.preheader)} "
-                                                  f"characters; {PREHEADER_MIN}–{PREHEADER_MAX} "
-                                                  "show best in inboxes"))
-        if render:
-            _render_checks(project, issue, report)
+        body_html = _render_checks(project, issue, report) if render else ""
+        found = preflight_issue(project, issue, body_html, site=site,
+                                backend=backend or project.settings.esp.backend)
+        report.errors.extend(found.errors)
+        report.warnings.extend(found.warnings)
+        bodies.append((issue, body_html))
+    if links:
+        from publisher.preflight.external import external_link_problems
+
+        problems, report.links_checked = external_link_problems(project, bodies, site)
+        report.warnings.extend(problems)
     from publisher.course.checks import check_courses  # on use: keeps start-up light
 
     check_courses(project, report.issues, report)
+    from publisher.privacy import tracked_address_warnings
+
+    report.warnings.extend(tracked_address_warnings(project))  # addresses must stay out of git
     return report
 
 
-def _render_checks(project: Project, issue: Issue, report: CheckReport) -> None:
+def _render_checks(project: Project, issue: Issue, report: CheckReport) -> str:
+    """Render ``issue`` as it would be sent; returns its body HTML for the preflight."""
     checked = render_checked(issue, project)
     report.errors.extend(checked.errors)
     report.warnings.extend(checked.warnings)
     if checked.email is not None:
         report.sizes[issue.key] = checked.email.html_size
+    return checked.body.html

@@ -3,11 +3,14 @@
 This is the only module that talks to the terminal. Each command parses its options, loads
 the project, calls one library function and prints a one-line summary. A PublisherError is
 shown as ``Error: path:line: message`` lines with exit code 1 (click keeps 2 for usage
-errors); ``--debug`` shows the traceback instead.
+errors); ``--debug`` shows the traceback instead. A file-system error is one line too, and
+anything else (a bug) is one ``internal error`` line, never a traceback. Every error line
+and every log record is scrubbed of secret values first (:mod:`publisher.secrets`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import sys
@@ -17,10 +20,15 @@ import click
 
 from publisher import __version__
 from publisher.errors import PublisherError
+from publisher.secrets import scrub, scrub_logging
 
 
 class PublisherGroup(click.Group):
     """Turns library errors into clean messages; loads later stages' commands on demand."""
+
+    def main(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        tolerate_console_encoding()
+        return super().main(*args, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
@@ -34,16 +42,54 @@ class PublisherGroup(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
         except PublisherError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             for line in exc.lines():
-                click.echo(f"Error: {line}", err=True)
+                echo_error(line)
             for note in getattr(exc, "__notes__", []):
-                click.echo(f"  ({note})", err=True)
+                click.echo(scrub(f"  ({note})"), err=True)
             if any(not Path(str(p.location.path)).is_absolute() for p in exc.problems):
                 elsewhere_note(ctx)
+            ctx.exit(exc.exit_code)
+        except OSError as exc:  # anything not caught nearer the cause: still one line
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            from publisher.oserrors import describe
+
+            echo_error(describe(exc))
             ctx.exit(1)
+        except Exception as exc:  # a bug: still one line, never a traceback
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            echo_error(f"internal error: {type(exc).__name__}: {str(exc)[:300]} (a bug in "
+                       "publisher; run with --debug for the traceback and report it)")
+            ctx.exit(1)
+
+
+def echo_error(line: str) -> None:
+    """One ``Error:`` line on stderr, secrets scrubbed."""
+    click.echo(scrub(f"Error: {line}"), err=True)
+
+
+def tolerate_console_encoding() -> None:
+    """Never a UnicodeEncodeError for a character the console cannot show.
+
+    A Windows console or pipe may use a code page (cp1251, cp866; PYTHONIOENCODING) that
+    lacks «», — or →; Python writes stdout with ``errors="strict"`` and would stop the
+    command half-way (stderr gets ``\\xab`` escapes). Both streams, when not UTF, are
+    switched to ``replace`` (``?`` for those characters, the same on either stream) before
+    click prints anything, even ``--help``.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or ""
+        if getattr(stream, "errors", None) not in ("strict", "backslashreplace") or \
+                encoding.lower().replace("_", "-").startswith("utf"):
+            continue
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
 
 
 def elsewhere_note(ctx: click.Context) -> None:
@@ -85,6 +131,7 @@ def cli(ctx: click.Context, project: Path, debug: bool, verbose: bool) -> None:
     ctx.obj.update(project=project, debug=debug)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    scrub_logging()
 
 
 @cli.command()
@@ -94,8 +141,14 @@ def cli(ctx: click.Context, project: Path, debug: bool, verbose: bool) -> None:
 @click.option("--base-url", default="https://example.org/newsletter/", show_default=True,
               help="Where the web archive will be published.")
 @click.option("--sender", default="news@example.org", show_default=True, help="From address.")
-def init(directory: Path, title: str, language: str, base_url: str, sender: str) -> None:
+@click.option("--force", is_flag=True,
+              help="Use a folder that is not empty: add the missing files, keep every "
+                   "existing one (listed).")
+def init(directory: Path, title: str, language: str, base_url: str, sender: str,
+         force: bool) -> None:
     """Create a newsletter folder that renders out of the box.
+
+    Refuses a folder that holds files, unless --force (which never overwrites a file).
 
     \b
     Example:
@@ -103,10 +156,14 @@ def init(directory: Path, title: str, language: str, base_url: str, sender: str)
     """
     from publisher.scaffold import init_project
 
-    written = init_project(directory, title=title, language=language, base_url=base_url,
-                           sender_email=sender)
-    click.echo(f"Created {directory}/ ({len(written)} files). Next: "
-               f"publisher --project {directory} render {written[1].relative_to(directory)}")
+    plan = init_project(directory, title=title, language=language, base_url=base_url,
+                        sender_email=sender, force=force)
+    for path in plan.kept:
+        click.echo(f"Kept {path} (exists; not overwritten)", err=True)
+    issue = next((p for p in (*plan.write, *plan.kept) if p.parent.name == "issues"), None)
+    step = f" Next: publisher --project {directory} render " \
+           f"{issue.relative_to(directory)}" if issue is not None else ""
+    click.echo(f"Created {directory}/ ({len(plan.write)} files, {len(plan.kept)} kept).{step}")
 
 
 @cli.command()
@@ -131,25 +188,30 @@ def new(ctx: click.Context, title: str, series: str, date) -> None:  # type: ign
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--links", is_flag=True, help="Also check external links over HTTP (cached "
+                                            "for a day in .publisher/links.json).")
 @click.pass_context
-def check(ctx: click.Context, strict: bool) -> None:
-    """Validate newsletter.yaml and every issue; render each as it would be sent.
+def check(ctx: click.Context, strict: bool, links: bool) -> None:
+    """Validate newsletter.yaml and every issue; render each as it would be sent; preflight
+    (ESP tags, leftovers such as TODO, links into the archive).
 
     \b
-    Example:
+    Examples:
       publisher check
+      publisher check --links --strict
     """
     from publisher.check import check_project
 
     project = load(ctx)
-    report = check_project(project)
+    report = check_project(project, links=links)
     for problem in report.warnings:
-        click.echo(f"Warning: {problem}", err=True)
+        click.echo(scrub(f"Warning: {problem}"), err=True)
     for problem in report.errors:
-        click.echo(f"Error: {problem}", err=True)
+        echo_error(str(problem))
     largest = max(report.sizes.values(), default=0) / 1024
     summary = (f"{len(report.issues)} issues, {len(report.errors)} errors, "
-               f"{len(report.warnings)} warnings; largest email {largest:.1f} KB")
+               f"{len(report.warnings)} warnings; largest email {largest:.1f} KB"
+               + (f"; {report.links_checked} external links checked" if links else ""))
     if report.errors or (strict and report.warnings):
         elsewhere_note(ctx)
         click.echo(f"Check failed: {summary}", err=True)
@@ -196,6 +258,9 @@ LAZY_COMMANDS = {
     "serve": "archive_site.cli_serve:serve",
     "course": "publisher.cli_course:course",
     "stats": "publisher.stats.cli:stats",
+    "import": "publisher.cli_import:import_group",
+    "deploy": "publisher.cli_deploy:deploy",
+    "publish-ready": "publisher.cli_ci:publish_ready",
 }
 
 

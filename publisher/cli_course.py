@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from publisher.cli import load
+from publisher.cli import echo_error, load
 from publisher.config import EMAIL_RE, Project
 from publisher.course.lessons import course_series, load_course
 from publisher.course.roster_csv import parse_when, read_roster
@@ -137,7 +137,7 @@ def import_(ctx: click.Context, course_slug: str, csv_file: Path) -> None:
     roster = read_roster(csv_file, course_slug, project,
                          timezone=_timezone(project, course_slug))
     for problem in roster.problems:
-        click.echo(f"Error: {problem}", err=True)
+        echo_error(str(problem))
     with CourseStore.for_project(project.root) as store:
         result = store.enrol(course_slug, [p for _, p in roster.people], course_obj.delays,
                              dt.datetime.now(dt.UTC))
@@ -225,10 +225,14 @@ def list_(ctx: click.Context, course_slug: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what is due; send and record nothing.")
 @click.option("--backend", type=click.Choice(["outbox", "sendsay", "smtp"]), default=None,
               help="Deliver through this backend (default: esp.backend).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's report as JSON on stdout.")
 @click.pass_context
 def run(ctx: click.Context, course_slug: str | None, now: str | None, dry_run: bool,
-        backend: str | None) -> None:
+        backend: str | None, as_json: bool) -> None:
     """Send every lesson that is due, once; safe to run from cron every few minutes.
+
+    Exit codes: 0 done, 1 error (nothing sent), 3 sent but some deliveries failed (a later
+    run retries them), 4 some outcomes are not known yet (run again later).
 
     \b
     Example:
@@ -237,11 +241,48 @@ def run(ctx: click.Context, course_slug: str | None, now: str | None, dry_run: b
     """
     project = load(ctx)
     moment_now = _when(now, project.settings.site.timezone, "--now")
-    report = run_courses(project, [course_slug] if course_slug else [], now=moment_now,
-                         dry_run=dry_run, backend_name=backend)
-    _print_report(project, report)
-    if report.problems:
-        ctx.exit(1)
+    try:
+        report = run_courses(project, [course_slug] if course_slug else [], now=moment_now,
+                             dry_run=dry_run, backend_name=backend)
+    except PublisherError as exc:
+        if not as_json:
+            raise
+        from publisher.cli_send import emit_json, error_json
+        emit_json(error_json(exc, "course run"))
+        ctx.exit(exc.exit_code)
+    if as_json:
+        from publisher.cli_send import emit_json
+        emit_json(report_json(report))
+    else:
+        _print_report(project, report)
+    if report.exit_code:
+        ctx.exit(report.exit_code)
+
+
+def report_json(report: RunReport) -> dict[str, object]:
+    """``course run --json``: per lesson group who got it, who failed, what is unknown."""
+    return {
+        "command": "course run", "now": report.now.isoformat(), "dry_run": report.dry_run,
+        "backend": report.backend, "exit_code": report.exit_code, "sent": report.sent,
+        "unknown": report.unknown,
+        "settled": [{"course": s.course, "email": s.email, "lesson": s.lesson,
+                     "state": s.state, "note": s.note,
+                     "settles_at": s.settles_at.isoformat() if s.settles_at else None}
+                    for s in report.settled],
+        "courses": [{
+            "course": c.course, "lessons": c.lessons, "outside_window": c.outside_window,
+            "next_due": c.next_due.isoformat() if c.next_due else None,
+            "sends": [{"lesson": s.lesson, "title": s.title, "batch": s.batch,
+                       "recipients": list(s.recipients), "sent": list(s.sent),
+                       "failed": [{"address": a, "reason": r} for a, r in s.failed],
+                       "unknown": list(s.unknown), "ref": s.provider_id, "error": s.error}
+                      for s in c.sends],
+            "on_hold": [{"email": p.email, "lesson": p.lesson, "state": p.state,
+                         "error": p.error,
+                         "resolve": f"publisher course resolve {c.course} {p.email} "
+                                    f"{p.lesson} --sent|--not-sent"} for p in c.on_hold],
+        } for c in report.courses],
+    }
 
 
 def _print_report(project: Project, report: RunReport) -> None:
@@ -256,27 +297,30 @@ def _print_report(project: Project, report: RunReport) -> None:
         settled[key] = settled.get(key, 0) + 1
     for (course_slug, lesson, state, note), count in settled.items():
         outcome = {"sent": "it went out, recorded as sent",
-                   "absent": "it did not go out, will be sent again"}.get(state, "still unknown")
+                   "absent": "it did not go out, sent again now"}.get(state, "still unknown")
         click.echo(f"{course_slug}: lesson {lesson} to {count} subscriber(s) looked up: "
-                   f"{outcome} ({note})")
+                   f"{outcome} ({note})", err=state == "unknown")
     for course_report in report.courses:
         for send in course_report.sends:
             head = f"{course_report.course}: lesson {send.lesson} «{send.title}»"
             if send.error:
-                click.echo(f"Error: {head}: {send.error}", err=True)
+                echo_error(f"{head}: {send.error}")
                 continue
             count = len(send.recipients) if report.dry_run else len(send.sent)
             ref = f" ({report.backend} {send.provider_id})" if send.provider_id else ""
             click.echo(f"{head}: {verb} to {count}{ref}")
             for address, reason in send.failed:
-                click.echo(f"Error: {head}: {address} refused: {reason}", err=True)
+                echo_error(f"{head}: {address} refused: {reason}")
             for address in send.unknown:
-                click.echo(f"Error: {head}: {address}: outcome unknown; it will not be resent "
-                           f"until settled (`publisher course resolve`)", err=True)
-        held = [p for p in course_report.on_hold if p.state == "unknown"]
-        if held:
-            click.echo(f"Warning: {course_report.course}: {len(held)} deliveries with unknown "
-                       "outcome wait for `publisher course resolve`", err=True)
+                click.echo(f"Error: {head}: {address}: outcome unknown; the next `publisher "
+                           "course run` looks it up by name and settles it", err=True)
+        held = [p for p in course_report.on_hold if p.state in ("unknown", "intent")]
+        for item in held:
+            click.echo(f"Warning: {course_report.course}: lesson {item.lesson} to {item.email}: "
+                       "outcome unknown; run `publisher course run` again later (it settles "
+                       "by itself), or after checking by hand `publisher course resolve "
+                       f"{course_report.course} {item.email} {item.lesson} --sent` (or "
+                       "--not-sent)", err=True)
         nxt = "-" if course_report.next_due is None else \
             course_report.next_due.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
         waiting = f", {course_report.outside_window} waiting for the sending window" \

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from publisher.deploy.settings import DeploySettings
 from publisher.errors import ConfigError
 from publisher.schema import Builder, doc
 from publisher.yamlfile import LineMap, parse_yaml
@@ -21,6 +22,18 @@ from publisher.yamlfile import LineMap, parse_yaml
 CONFIG_NAME = "newsletter.yaml"
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: a slug is a folder name in the archive: file systems refuse names over 255 bytes, and a
+#: URL that long is no use to a reader
+SLUG_MAX = 100
+
+
+def slug_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a slug (front matter, series, the slug map), or None."""
+    if not SLUG_RE.match(value):
+        return f"must be lowercase latin letters, digits and dashes, got {value!r}"
+    if len(value) > SLUG_MAX:
+        return f"must be at most {SLUG_MAX} characters, got {len(value)}"
+    return None
 
 
 def _url(value: str) -> str | None:
@@ -66,13 +79,15 @@ def _language(value: str) -> str | None:
 
 
 def _slug(value: str) -> str | None:
-    if SLUG_RE.match(value):
-        return None
-    return f"must be lowercase latin letters, digits and dashes, got {value!r}"
+    return slug_problem(value)
 
 
 def _positive(value: float) -> str | None:
     return None if value > 0 else f"must be greater than 0, got {value!r}"
+
+
+def _non_negative(value: float) -> str | None:
+    return None if value >= 0 else f"must be 0 or more, got {value!r}"
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,10 @@ class SiteSettings:
     timezone: str = field(default="Europe/Moscow", metadata=doc(
         "IANA time zone for dates and scheduled sends.", _timezone))
     description: str = field(default="", metadata=doc("One-line description of the site."))
+    safe_html: bool = field(default=False, metadata=doc(
+        "Sanitise the HTML of issue bodies (nh3): raw HTML, scripts, event handlers and "
+        "javascript: links are removed. Turn on when guest authors write issues; off, the "
+        "Markdown is trusted HTML."))
     image: str = field(default="", metadata=doc(
         "Picture shown when an archive page is shared (og:image) if the issue has no image "
         "of its own: an absolute URL, or a path relative to base_url; empty: none."))
@@ -153,7 +172,8 @@ class SeriesSettings:
 
     slug: str = field(metadata=doc("Identifier used in issue front matter and URLs.", _slug))
     title: str = field(metadata=doc("Full title, as subscribers know it."))
-    description: str = field(default="", metadata=doc("What readers get; shown in the archive."))
+    description: str = field(default="", metadata=doc("What readers get; shown in the archive.",
+                                                        multiline=True))
     subscribe_url: str = field(default="", metadata=doc("Where visitors subscribe.", _url_or_empty))
     list_id: str = field(default="", metadata=doc("The ESP's list/group id of the audience "
                                                   "(Sendsay: e.g. 'pl01')."))
@@ -179,7 +199,8 @@ class LibrarySettings:
     title: str = field(metadata=doc("Name of the library."))
     url: str = field(metadata=doc("Where the library is.", _url))
     heading: str = field(default="", metadata=doc("Eye-catcher above the block, e.g. 'Внимание!'."))
-    text: str = field(default="", metadata=doc("The block's text (Markdown allowed)."))
+    text: str = field(default="", metadata=doc("The block's text (Markdown allowed).",
+                                                          multiline=True))
     link_text: str = field(default="", metadata=doc("Text of the link to the library."))
 
 
@@ -189,7 +210,7 @@ class FooterSettings:
 
     publisher: str = field(metadata=doc("Publisher name as signed."))
     reason: str = field(metadata=doc("Why the reader gets this mail; '{series}' is replaced by "
-                                     "the newsletter's title."))
+                                     "the newsletter's title.", multiline=True))
     contacts: tuple[LinkSettings, ...] = field(default=(), metadata=doc("Contact links."))
     unsubscribe_url: str = field(default="", metadata=doc(
         "Unsubscribe page for SMTP and outbox sends; '{email}' and '{series}' are filled per "
@@ -241,6 +262,14 @@ class SendsaySettings:
     poll_timeout: float = field(default=900.0, metadata=doc(
         "Stop following a running track after this many seconds (the send stays recorded; "
         "`publisher status` shows how it ended).", _positive))
+    timezone: str = field(default="Europe/Moscow", metadata=doc(
+        "The account's time zone: Sendsay writes dates and reads later.time in it (the API "
+        "does not say which; Moscow is Sendsay's default). Shown by `publisher status`.",
+        _timezone))
+    settle_minutes: float = field(default=5.0, metadata=doc(
+        "A send whose answer was lost and whose name Sendsay still does not know this many "
+        "minutes after the attempt (on Sendsay's clock) is settled as not sent, and sent again "
+        "by the next run.", _non_negative))
 
 
 @dataclass(frozen=True)
@@ -256,6 +285,12 @@ class SmtpSettings:
         "Seconds to wait for the server on each step.", _positive))
     subscribers: str = field(default="subscribers/{series}.csv", metadata=doc(
         "CSV of subscribers (email,name); '{series}' is replaced by the series slug."))
+    retries: int = field(default=3, metadata=doc(
+        "A recipient refused with a temporary 4xx code is tried again this many times in the "
+        "same run (then deferred: the next run retries it without a flag)."))
+    retry_delay: float = field(default=2.0, metadata=doc(
+        "Seconds before the first in-run retry of deferred recipients; doubles each time.",
+        _positive))
 
 
 @dataclass(frozen=True)
@@ -268,6 +303,38 @@ class EspSettings:
     sendsay: SendsaySettings = field(default_factory=SendsaySettings,
                                      metadata=doc("Sendsay options."))
     smtp: SmtpSettings = field(default_factory=SmtpSettings, metadata=doc("SMTP options."))
+
+
+def _regexes(values: tuple[str, ...]) -> str | None:
+    for value in values:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            return f"{value!r} is not a regular expression ({exc})"
+    return None
+
+
+def _regex_or_empty(value: str) -> str | None:
+    return _regexes((value,)) if value else None
+
+
+@dataclass(frozen=True)
+class ImporterSettings:
+    """What `publisher import` removes from old letters besides what it knows from this file."""
+
+    chrome: tuple[str, ...] = field(default=(), metadata=doc(
+        "Regular expressions (case-insensitive) for text blocks of old letters that are not "
+        "the article (an old banner, a sponsor line); a block whose whole text matches one "
+        "is removed.", _regexes))
+    chrome_links: tuple[str, ...] = field(default=(), metadata=doc(
+        "URL prefixes of links that only the letters' chrome had (an old site menu, a "
+        "rating counter); a block made of such links is removed."))
+    article_start: str = field(default="", metadata=doc(
+        "Regular expression for the first block of the article; blocks before it are "
+        "removed (empty: found by the chrome rules).", _regex_or_empty))
+    article_end: str = field(default="", metadata=doc(
+        "Regular expression for the first block after the article; it and what follows "
+        "are removed.", _regex_or_empty))
 
 
 @dataclass(frozen=True)
@@ -284,6 +351,11 @@ class Settings:
         "Business-library block; leave out to hide it."))
     email: EmailSettings = field(default_factory=EmailSettings, metadata=doc("Email options."))
     esp: EspSettings = field(default_factory=EspSettings, metadata=doc("Delivery options."))
+    importer: ImporterSettings = field(default_factory=ImporterSettings, metadata=doc(
+        "`publisher import`: patterns of old letters' chrome (see README: Importing old "
+        "issues)."))
+    deploy: DeploySettings = field(default_factory=DeploySettings, metadata=doc(
+        "Where `publisher deploy` puts the built archive (see README: Deploying the archive)."))
 
     def series_by_slug(self, slug: str) -> SeriesSettings | None:
         return next((s for s in self.series if s.slug == slug), None)
@@ -333,6 +405,10 @@ def load_project(root: Path | str = ".") -> Project:
     if not path.is_file():
         raise ConfigError.at(display, None, "not found; run `publisher init DIR` to create a "
                              "newsletter folder, or pass --project DIR")
+    for folder in ("issues", ".publisher", "templates"):
+        if (root / folder).exists() and not (root / folder).is_dir():
+            raise ConfigError.at(root / folder, None, "is a file, but publisher keeps a "
+                                 "folder by this name here; rename or remove the file")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

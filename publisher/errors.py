@@ -49,11 +49,21 @@ class ProblemReport(Protocol):
     warnings: list[Problem]
 
 
+#: exit codes a script can trust (README, "Exit codes")
+EXIT_OK = 0  # done
+EXIT_ERROR = 1  # an error; nothing was sent
+EXIT_PARTIAL = 3  # sent, but some recipients were refused or deferred
+EXIT_UNKNOWN = 4  # the outcome of a send is not known yet: run again later
+
+
 class PublisherError(Exception):
     """Base of everything the CLI reports as a clean one-line error.
 
     Holds one or more :class:`Problem` so validation can report every problem at once.
+    ``exit_code`` is what the CLI exits with.
     """
+
+    exit_code = EXIT_ERROR
 
     def __init__(self, message: str | None = None, *, problems: list[Problem] | None = None,
                  hint: str | None = None) -> None:
@@ -103,9 +113,17 @@ class SendError(PublisherError):
         self.retryable = retryable
         self.ambiguous = ambiguous
         self.provider_code = provider_code
+        if ambiguous:
+            self.exit_code = EXIT_UNKNOWN
         prefix = f"{backend}: " if backend else ""
         super().__init__(prefix + message, hint=hint)
 
 
 class LedgerError(PublisherError):
     """Raised by ledger.py when the ledger is corrupt, hand-edited wrongly, or refuses a send."""
+
+
+class OutcomeUnknown(LedgerError):
+    """A send may or may not have gone out and is not settled yet: run again later."""
+
+    exit_code = EXIT_UNKNOWN

@@ -15,6 +15,14 @@ never-twice rule needs. Nothing is ever updated in place: an outcome is a new li
     {"event": "resume", "id": ..., "pending": 40, ...}      an interrupted send continues
     {"event": "reconciled", "id": ..., "state": "sent|failed", "note": ...}
     {"event": "delivery", "id": ..., "outcome": "ok", "status": -1, "detail": ...}
+    {"event": "synced", "id": ..., "issue": ..., "audience": ..., "backend": "sendsay",
+     "ref": "issue 1001", "sent_at": ..., "at": ...}   a send found at the ESP, not made here
+
+A Sendsay intent also records ``esp_known`` (how many issues under this name Sendsay held
+just before the attempt) and ``esp_at`` (Sendsay's clock then): an attempt whose answer was
+lost is settled by name against those (:mod:`publisher.settle`), never by a time window.
+A ``synced`` entry is how a fresh checkout or a second machine learns of a send made
+elsewhere: the ESP, not this file, is the source of truth (``publisher status --sync``).
 
 The intent is on disk before a backend is called and the outcome right after, so a send whose
 outcome line is missing is "unknown": it is looked up with the ESP (reconciled), never resent
@@ -30,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import os
@@ -41,9 +48,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from publisher import osfiles
 from publisher.config import Project
 from publisher.errors import LedgerError
 from publisher.models import Audience, Recipient
+from publisher.oslock import FolderLock
 from publisher.subscribers import describe
 
 LEDGER_NAME = "ledger.jsonl"
@@ -57,8 +66,27 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "resume": ("id", "at"),
     "reconciled": ("id", "state", "at"),
     "delivery": ("id", "outcome", "at"),
+    "synced": ("id", "issue", "audience", "audience_desc", "backend", "ref", "at"),
 }
-_PROGRESS_RE = re.compile(r"^([>@+!]) (\S+)(?:\t(.*))?$")
+_PROGRESS_RE = re.compile(r"^([>@+!~]) (\S+)(?:\t(.*))?$")
+#: a recipient deferred (4xx) by this many runs in a row is reported as refused instead
+MAX_DEFERRALS = 3
+
+
+def delivery_key(address: str) -> str:
+    """How an address is written to (and matched in) a per-recipient delivery log.
+
+    The one place that decides it, so a change (say, hashing addresses) is made here only.
+    """
+    return address.strip().lower()
+
+
+def delivery_line(mark: str, address: str, reason: str = "") -> bytes:
+    """One delivery-log record: ``<mark> <address>[<TAB>reason]``."""
+    text = f"{mark} {delivery_key(address)}"
+    if reason:
+        text += "\t" + " ".join(redact(reason).split())
+    return (text + "\n").encode("utf-8")
 
 
 def redact(text: str) -> str:
@@ -115,6 +143,10 @@ class LedgerEntry:
     note: str = ""
     delivery: dict[str, Any] = field(default_factory=dict)
     finished_at: dt.datetime | None = None
+    #: Sendsay: issues under this name just before the attempt, and Sendsay's clock then
+    esp_known: int = 0
+    esp_at: dt.datetime | None = None
+    synced: bool = False  # found at the ESP (a send made elsewhere), not sent from here
 
     @property
     def real(self) -> bool:
@@ -141,12 +173,14 @@ class Progress:
     sent: frozenset[str]
     failed: dict[str, str]
     in_doubt: frozenset[str]
+    #: refused for now (4xx): the next run retries them without being asked
+    deferred: dict[str, str] = field(default_factory=dict)
 
     def pending(self, recipients: tuple[Recipient, ...], *, resend_unknown: bool = False,
                 retry_failed: bool = False) -> tuple[Recipient, ...]:
         out = []
         for r in recipients:
-            address = r.email.lower()
+            address = delivery_key(r.email)
             if address in self.sent:
                 continue
             if address in self.in_doubt and not resend_unknown:
@@ -234,12 +268,26 @@ class Ledger:
             if entry_id in entries:
                 self._fail(line, f"second intent for send {entry_id}")
             scheduled = record.get("scheduled_for")
+            esp_at = record.get("esp_at")
             entries[entry_id] = LedgerEntry(
                 id=entry_id, issue=record["issue"], hash=record["hash"],
                 audience=record["audience"], audience_desc=record["audience_desc"],
                 recipients=int(record["recipients"]), backend=record["backend"],
                 test=bool(record["test"]), at=at, line=line,
-                scheduled_for=dt.datetime.fromisoformat(scheduled) if scheduled else None)
+                scheduled_for=dt.datetime.fromisoformat(scheduled) if scheduled else None,
+                esp_known=int(record.get("esp_known") or 0),
+                esp_at=dt.datetime.fromisoformat(esp_at) if esp_at else None)
+            return
+        if event == "synced":
+            if entry_id in entries:
+                self._fail(line, f"second record for send {entry_id}")
+            sent_at = record.get("sent_at")
+            entries[entry_id] = LedgerEntry(
+                id=entry_id, issue=record["issue"], hash="", audience=record["audience"],
+                audience_desc=record["audience_desc"], recipients=0,
+                backend=record["backend"], test=False, line=line, state="sent",
+                at=dt.datetime.fromisoformat(sent_at) if sent_at else at,
+                ref=record["ref"], note=record.get("note") or "", synced=True, finished_at=at)
             return
         entry = entries.get(entry_id)
         if entry is None:
@@ -273,18 +321,12 @@ class Ledger:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Exclusive use of the ledger for one send (a second `publisher send` waits for none)."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        handle = open(self.dir / "ledger.lock", "a+b")  # noqa: SIM115 (held until release())
-        try:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+        with FolderLock(self.dir / "ledger.lock") as lock:
+            if not lock.acquire():
                 raise LedgerError.at(self.display(self.path), None,
                                      "another publisher send is running in this folder",
-                                     hint="wait for it to finish") from None
+                                     hint="wait for it to finish")
             yield
-        finally:
-            handle.close()  # closing releases the lock
 
     def _append(self, record: dict[str, Any]) -> None:
         record = {k: (redact(v) if isinstance(v, str) else v) for k, v in record.items()
@@ -298,23 +340,47 @@ class Ledger:
                 existing.seek(-1, os.SEEK_END)
                 if existing.read(1) != b"\n":
                     self.entries()  # reports the incomplete last line; never append after it
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(self.path, osfiles.APPEND, 0o644)
         try:
-            os.write(fd, line.encode("utf-8"))
-            os.fsync(fd)
+            size = os.fstat(fd).st_size
+            try:
+                data = line.encode("utf-8")
+                while data:  # a short write (disk nearly full) continues or fails below
+                    data = data[os.write(fd, data):]
+                os.fsync(fd)
+            except OSError as exc:
+                # never leave half a record behind (a full disk): cut back to the last line
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
+                    os.fsync(fd)
+                exc.filename = exc.filename or str(self.path)  # name the file in the message
+                raise
         finally:
             os.close(fd)
         if created:
             _fsync_dir(self.dir)
 
     def intent(self, *, issue: str, content_hash: str, audience: Audience, backend: str,
-               test: bool, scheduled_for: dt.datetime | None = None) -> str:
+               test: bool, scheduled_for: dt.datetime | None = None,
+               esp_known: int | None = None, esp_at: dt.datetime | None = None) -> str:
         entry_id = uuid.uuid4().hex[:16]
         self._append({"event": "intent", "id": entry_id, "issue": issue, "hash": content_hash,
                       "audience": audience_key(audience), "audience_desc": describe(audience),
                       "recipients": len(audience.recipients), "backend": backend,
                       "test": test, "at": _now().isoformat(),
-                      "scheduled_for": scheduled_for.isoformat() if scheduled_for else None})
+                      "scheduled_for": scheduled_for.isoformat() if scheduled_for else None,
+                      "esp_known": esp_known,
+                      "esp_at": esp_at.isoformat() if esp_at else None})
+        return entry_id
+
+    def synced(self, *, issue: str, audience: str, audience_desc: str, backend: str, ref: str,
+               sent_at: dt.datetime | None, note: str = "") -> str:
+        """Record a send the ESP holds that this ledger did not know (made elsewhere)."""
+        entry_id = uuid.uuid4().hex[:16]
+        self._append({"event": "synced", "id": entry_id, "issue": issue, "audience": audience,
+                      "audience_desc": audience_desc, "backend": backend, "ref": ref,
+                      "sent_at": sent_at.isoformat() if sent_at else None,
+                      "note": note or None, "at": _now().isoformat()})
         return entry_id
 
     def resume(self, entry_id: str, pending: int) -> None:
@@ -352,7 +418,7 @@ class Ledger:
         # a torn last line (no newline) is ignored: whatever it recorded was not durable, and
         # a reservation is fsynced before its copy is handed over
         for number, raw in enumerate(lines[:-1], start=1):
-            text = raw.decode("utf-8", "replace")
+            text = raw.decode("utf-8", "replace").removesuffix("\r")  # edited on Windows
             if text.startswith("= "):
                 segments.append((text[2:].strip() or None, {}))
                 continue
@@ -360,7 +426,7 @@ class Ledger:
             if match is None:
                 raise LedgerError.at(self.display(path), number,
                                      "not a delivery record ('= run', '> addr', '@ addr', "
-                                     "'+ addr' or '! addr<TAB>reason')",
+                                     "'+ addr', '! addr<TAB>reason' or '~ addr<TAB>reason')",
                                      hint="restore the file; it records who already has "
                                           "the issue")
             mark, address, reason = match.groups()
@@ -372,6 +438,7 @@ class Ledger:
                                      f"'{mark}' for {address} with no reservation before it")
             state[address] = (mark, reason or "")
         result: dict[str, tuple[str, str]] = {}
+        deferrals: dict[str, int] = {}
         current = boot_id()
         for index, (boot, state) in enumerate(segments):
             later = segments[index + 1][0] if index + 1 < len(segments) else current
@@ -381,12 +448,15 @@ class Ledger:
             for address, (mark, reason) in state.items():
                 if mark == ">" and exact:
                     continue  # reserved, never handed over: what earlier runs said still holds
-                else:
-                    result[address] = ("@" if mark == ">" else mark, reason)
+                deferrals[address] = deferrals.get(address, 0) + 1 if mark == "~" else 0
+                if mark == "~" and deferrals[address] >= MAX_DEFERRALS:
+                    mark, reason = "!", f"{reason} (still deferred after {MAX_DEFERRALS} runs)"
+                result[address] = ("@" if mark == ">" else mark, reason)
         return Progress(
             sent=frozenset(a for a, (m, _) in result.items() if m == "+"),
             failed={a: r for a, (m, r) in result.items() if m == "!"},
-            in_doubt=frozenset(a for a, (m, _) in result.items() if m == "@"))
+            in_doubt=frozenset(a for a, (m, _) in result.items() if m == "@"),
+            deferred={a: r for a, (m, r) in result.items() if m == "~"})
 
     def journal(self, entry_id: str, upcoming: tuple[Recipient, ...] = (),
                 on_done: Any = None) -> DeliveryLog:
@@ -399,7 +469,7 @@ def boot_id() -> str | None:
     if override:
         return override
     try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip() or None
     except OSError:
         return None
 
@@ -409,7 +479,9 @@ class DeliveryLog:
 
     Records, one per line: ``= <boot id>`` opens a run; ``> addr`` reserves an address
     (fsynced before its copy is handed over); ``@ addr`` is written just before handing the copy
-    to the transport, ``+ addr`` / ``! addr<TAB>why`` right after.
+    to the transport, ``+ addr`` / ``! addr<TAB>why`` right after; ``~ addr<TAB>why`` is a
+    temporary refusal (4xx): deferred, retried by the next run without a flag (and reported as
+    refused after :data:`MAX_DEFERRALS` runs).
 
     Why not one fsync per message: it halves SMTP throughput. Reservations are fsynced in
     batches of the next ``batch`` addresses; ``@``/``+`` lines are plain writes. If only the
@@ -425,7 +497,7 @@ class DeliveryLog:
         self.on_done = on_done
         self.boot = boot_id()
         self.batch = batch or (64 if self.boot else 1)
-        self._order = [r.email.lower() for r in upcoming]
+        self._order = [delivery_key(r.email) for r in upcoming]
         self._position = {a: i for i, a in enumerate(self._order)}
         self._reserved: set[str] = set()
         self._fd: int | None = None
@@ -433,7 +505,7 @@ class DeliveryLog:
 
     def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd = os.open(self.path, osfiles.APPEND, 0o644)
         prefix = b""
         if os.fstat(self._fd).st_size:
             with open(self.path, "rb") as f:
@@ -447,33 +519,36 @@ class DeliveryLog:
         if self._fd is None:
             self.open()
         assert self._fd is not None
-        os.write(self._fd, data)
-        if sync:
-            os.fdatasync(self._fd)
+        try:
+            os.write(self._fd, data)
+            if sync:
+                osfiles.datasync(self._fd)
+        except OSError as exc:
+            exc.filename = exc.filename or str(self.path)  # name the file in the message
+            raise
 
     def start(self, recipient: Recipient) -> None:
-        address = recipient.email.lower()
+        address = delivery_key(recipient.email)
         if address not in self._reserved:
             index = self._position.get(address)
             upcoming = [address] if index is None else \
                 [a for a in self._order[index:index + self.batch] if a not in self._reserved]
             self._reserved.update(upcoming)
-            self._write("".join(f"> {a}\n" for a in upcoming).encode("utf-8"), sync=True)
-        self._write(f"@ {address}\n".encode())
+            self._write(b"".join(delivery_line(">", a) for a in upcoming), sync=True)
+        self._write(delivery_line("@", address))
 
-    def done(self, recipient: Recipient, error: str | None = None) -> None:
+    def done(self, recipient: Recipient, error: str | None = None, *,
+             temporary: bool = False) -> None:
+        """The transport accepted (``error`` None) or refused the copy; ``temporary``: a 4xx
+        refusal, deferred (the author is told once it is final, not on every retry)."""
         from publisher.sending import crashpoint  # test hook: die mid-run
 
-        address = recipient.email.lower()
         crashpoint(f"after-handover:{self.count + 1}")
-        if error:
-            reason = " ".join(redact(error).split())
-            self._write(f"! {address}\t{reason}\n".encode())
-        else:
-            self._write(f"+ {address}\n".encode())
+        mark = "+" if not error else "~" if temporary else "!"
+        self._write(delivery_line(mark, recipient.email, error or ""))
         self.count += 1
         crashpoint(f"after-recipient:{self.count}")
-        if self.on_done is not None:
+        if self.on_done is not None and not temporary:
             self.on_done(recipient, error)
 
     def close(self) -> None:
@@ -481,18 +556,14 @@ class DeliveryLog:
         if self._fd is None:
             return
         try:
-            os.fdatasync(self._fd)
+            osfiles.datasync(self._fd)
         finally:
             os.close(self._fd)
             self._fd = None
 
 
 def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    osfiles.fsync_dir(path)
 
 
 def sent_issue_keys(project: Project) -> set[str]:

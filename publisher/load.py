@@ -13,16 +13,18 @@ import re
 from pathlib import Path
 from typing import Any
 
-from publisher.config import SLUG_RE, Project
+from publisher.config import Project, slug_problem
 from publisher.errors import IssueError, Location, Problem
 from publisher.models import Issue
 from publisher.slug import slugify
 from publisher.yamlfile import parse_yaml
 
 FIELDS = ("title", "date", "series", "number", "preheader", "slug", "status", "tags",
-          "lesson", "delay")
+          "lesson", "delay", "aliases", "imported_from")
 REQUIRED = ("title", "date", "series")
 STATUSES = ("draft", "ready", "published")
+#: an old URL of an issue: absolute http(s), or a path on the archive's host
+_ALIAS_RE = re.compile(r"^(?:https?://[^\s/]+)?/\S*$")
 _DELAY_UNITS = {
     "minutes": r"min|mins|minutes?|минут[аы]?",
     "hours": r"h|hours?|час|часа|часов",
@@ -35,15 +37,33 @@ _DELAY_RE = re.compile(
     + r")\s*$", re.IGNORECASE)
 
 
+#: bounds of what front matter may say; beyond them a value is a typo, and a course schedule
+#: or a date computed from it would overflow
+MAX_NUMBER = 1_000_000
+MAX_LESSON = 10_000
+MAX_DELAY = dt.timedelta(days=3660)  # ten years
+MIN_DATE, MAX_DATE = dt.date(1800, 1, 1), dt.date(2999, 12, 31)
+
+
 def parse_delay(value: Any) -> dt.timedelta | None:
-    """``3 days``, ``12 hours``, ``1 week``, ``3 дня`` or a number of days -> timedelta."""
+    """``3 days``, ``12 hours``, ``1 week``, ``3 дня`` or a number of days -> timedelta.
+
+    None when the value is not a delay or is longer than :data:`MAX_DELAY`.
+    """
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return dt.timedelta(days=value)
+        return dt.timedelta(days=value) if value <= MAX_DELAY.days else None
     match = _DELAY_RE.match(value) if isinstance(value, str) else None
     if not match:
         return None
     unit = next(name for name in _DELAY_UNITS if match.group(name))
-    return dt.timedelta(**{unit: int(match.group("amount"))})
+    amount = int(match.group("amount"))
+    if amount > MAX_DELAY / dt.timedelta(**{unit: 1}):
+        return None
+    return dt.timedelta(**{unit: amount})
+
+
+def _whole(value: Any, top: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= top
 
 
 def split_front_matter(text: str, path: Path | str) -> tuple[str, str, int]:
@@ -93,12 +113,18 @@ def load_issue(path: Path, project: Project) -> Issue:
     if title is not None and not isinstance(title, str):
         problem("title", f"'title' must be text, got {title!r}")
         title = None
+    elif title is not None and "\n" in title.strip():
+        problem("title", "'title' must be one line (it is the email's subject)")
+        title = None
 
     date = data.get("date")
     if isinstance(date, dt.datetime):
         date = date.date()
     elif date is not None and not isinstance(date, dt.date):
         problem("date", f"'date' must be YYYY-MM-DD, got {date!r}")
+        date = None
+    if date is not None and not MIN_DATE <= date <= MAX_DATE:
+        problem("date", f"'date' must be between {MIN_DATE} and {MAX_DATE}, got {date}")
         date = None
 
     series = data.get("series")
@@ -112,9 +138,9 @@ def load_issue(path: Path, project: Project) -> Issue:
             problem("series", f"unknown series {series!r} ({hint})")
 
     lesson = data.get("lesson")
-    if lesson is not None and (not isinstance(lesson, int) or isinstance(lesson, bool)
-                               or lesson < 1):
-        problem("lesson", f"'lesson' must be a whole number from 1, got {lesson!r}")
+    if lesson is not None and not _whole(lesson, MAX_LESSON):
+        problem("lesson", f"'lesson' must be a whole number from 1 to {MAX_LESSON:,}, "
+                          f"got {lesson!r}")
         lesson = None
 
     number = data.get("number", lesson)
@@ -123,23 +149,30 @@ def load_issue(path: Path, project: Project) -> Issue:
             problem(None, "'lesson' is required for an issue of a course")
         else:
             problem(None, "'number' is required (the issue's number in its newsletter)")
-    elif not isinstance(number, int) or isinstance(number, bool) or number < 1:
-        problem("number", f"'number' must be a whole number from 1, got {number!r}")
+    elif not _whole(number, MAX_NUMBER):
+        problem("number" if "number" in data else "lesson",
+                f"'number' must be a whole number from 1 to {MAX_NUMBER:,}, got {number!r}")
         number = None
 
     delay = None
     if "delay" in data:
         delay = parse_delay(data["delay"])
         if delay is None:
-            problem("delay", f"'delay' must be like '3 days', '12 hours' or '1 week', "
-                             f"got {data['delay']!r}")
+            value = data["delay"]
+            if (isinstance(value, int) and not isinstance(value, bool) and value > 0) or \
+                    (isinstance(value, str) and _DELAY_RE.match(value)):
+                problem("delay", f"'delay' must be at most {MAX_DELAY.days:,} days, got "
+                                 f"{value!r}")
+            else:
+                problem("delay", f"'delay' must be like '3 days', '12 hours' or '1 week', "
+                                 f"got {value!r}")
     if series_settings is not None and series_settings.kind == "course":
         if lesson is None and "lesson" not in data:
             problem(None, "'lesson' is required for an issue of a course")
 
     slug = data.get("slug")
-    if slug is not None and (not isinstance(slug, str) or not SLUG_RE.match(slug)):
-        problem("slug", f"'slug' must be lowercase latin letters, digits and dashes, got {slug!r}")
+    if slug is not None and (not isinstance(slug, str) or slug_problem(slug)):
+        problem("slug", f"'slug' {slug_problem(slug) if isinstance(slug, str) else 'must be text'}")
         slug = None
 
     status = data.get("status", "ready")
@@ -152,6 +185,9 @@ def load_issue(path: Path, project: Project) -> Issue:
     if not isinstance(preheader, str):
         problem("preheader", f"'preheader' must be text, got {preheader!r}")
         preheader = ""
+    elif "\n" in preheader.strip():
+        problem("preheader", "'preheader' must be one line")
+        preheader = ""
 
     tags = data.get("tags", [])
     if isinstance(tags, str):
@@ -160,13 +196,32 @@ def load_issue(path: Path, project: Project) -> Issue:
         problem("tags", f"'tags' must be a list of words, got {tags!r}")
         tags = []
 
+    from publisher.render.limits import body_problems  # on use: keeps start-up light
+
+    problems += [Problem(Location(display, line), message)
+                 for line, message in body_problems(body, body_line)]
+    aliases = data.get("aliases", [])
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    if not isinstance(aliases, list) or not all(
+            isinstance(a, str) and _ALIAS_RE.match(a) for a in aliases):
+        problem("aliases", f"'aliases' must be a list of old URLs (https://... or /path/), "
+                           f"got {aliases!r}")
+        aliases = []
+
+    imported_from = data.get("imported_from", "")
+    if not isinstance(imported_from, str):
+        problem("imported_from", f"'imported_from' must be text, got {imported_from!r}")
+        imported_from = ""
+
     if problems:
         raise IssueError(problems=problems)
     return Issue(
         path=path, title=title.strip(), date=date, series=str(series), number=number,
         slug=slug or slugify(title), body=body, body_line=body_line,
         preheader=preheader.strip(), status=status, tags=tuple(str(t) for t in tags),
-        lesson=lesson, delay=delay, field_lines=tuple(lines.items()),
+        lesson=lesson, delay=delay, aliases=tuple(aliases), imported_from=imported_from,
+        field_lines=tuple(lines.items()),
     )
 
 

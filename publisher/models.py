@@ -29,6 +29,8 @@ class Issue:
     tags: tuple[str, ...] = ()
     lesson: int | None = None  # courses only: position in the course
     delay: dt.timedelta | None = None  # courses only: after the previous lesson / enrolment
+    aliases: tuple[str, ...] = ()  # earlier URLs of the issue (an old archive's), redirected
+    imported_from: str = ""  # where `publisher import` took it from: sendsay:<id>, html:<file>
     field_lines: tuple[tuple[str, int], ...] = ()  # front-matter key -> line, for messages
 
     @property
@@ -72,6 +74,9 @@ class Email:
     language: str = "ru"
     list_unsubscribe: str = ""  # URL (may contain merge tags) for List-Unsubscribe headers
     headers: tuple[tuple[str, str], ...] = ()
+    # values of the issue's own tags (param.issue_archive_url, ...) for backends that fill
+    # tags themselves (SMTP, outbox): see publisher.render.merge_tags.personalise
+    tag_values: tuple[tuple[str, str], ...] = ()
 
     @property
     def html_size(self) -> int:

@@ -2,20 +2,25 @@
 
 ``init`` writes a folder that renders out of the box (config, one issue, the templates, so
 the author can restyle them); ``new`` numbers the next issue of a series and fills its front
-matter. Neither overwrites an existing file.
+matter. Neither overwrites an existing file: ``init`` refuses a folder that already holds
+files (or lies inside a newsletter folder) unless ``--force``, and even then only writes the
+files that are missing and lists the ones it kept (:func:`plan_init`, one rule for every file
+``init`` writes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from publisher.ci_workflow import GITHUB_WORKFLOW, GITHUB_WORKFLOW_PATH
 from publisher.config import CONFIG_NAME, Project, build_settings
 from publisher.errors import ConfigError, IssueError
 from publisher.load import issue_files, load_issue
+from publisher.privacy import GITIGNORE
 from publisher.render.templates import PACKAGE_TEMPLATES
 from publisher.slug import slugify
 from publisher.yamlfile import LineMap
@@ -86,13 +91,56 @@ def new_issue(project: Project, title: str, series: str, *,
     return path
 
 
+@dataclass(frozen=True)
+class InitPlan:
+    """What ``init`` will do in a folder: the files to write and the existing ones it keeps."""
+
+    write: tuple[Path, ...]
+    kept: tuple[Path, ...]
+
+
+#: entries that do not make a folder "not empty" (a fresh `git init`, desktop litter)
+_IGNORED_ENTRIES = {".git", ".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
+def plan_init(root: Path, files: list[Path], *, force: bool) -> InitPlan:
+    """Decide which of ``files`` (paths under ``root``) ``init`` may write.
+
+    Without ``force``: a folder that holds anything, or that is inside a newsletter folder,
+    is refused (ConfigError naming what is there). With ``force``: existing files are kept,
+    never overwritten, and returned in ``kept`` so the caller can say which.
+    """
+    if not force:
+        present = sorted(p.name for p in root.iterdir() if p.name not in _IGNORED_ENTRIES) \
+            if root.is_dir() else []
+        if present:
+            shown = ", ".join(present[:5]) + (f" and {len(present) - 5} more"
+                                              if len(present) > 5 else "")
+            raise ConfigError.at(root, None, f"is not empty ({shown}); init does not overwrite "
+                                 "a folder (choose a new folder, or pass --force to add only "
+                                 "the missing files)")
+        outer = _enclosing_newsletter(root)
+        if outer is not None:
+            raise ConfigError.at(root, None, f"is inside the newsletter folder {outer}; "
+                                 "init makes a separate newsletter (choose a folder outside "
+                                 "it, or pass --force)")
+    kept = tuple(p for p in files if p.exists() or p.is_symlink())
+    return InitPlan(write=tuple(p for p in files if p not in kept), kept=kept)
+
+
+def _enclosing_newsletter(root: Path) -> Path | None:
+    for folder in root.resolve().parents:
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
 def init_project(root: Path, *, title: str, language: str = "ru",
                  base_url: str = "https://example.org/newsletter/",
-                 sender_email: str = "news@example.org") -> list[Path]:
-    """Create a newsletter folder that renders out of the box; return the files written."""
+                 sender_email: str = "news@example.org", force: bool = False) -> InitPlan:
+    """Create a newsletter folder that renders out of the box; returns what was written and
+    what was kept (see :func:`plan_init`)."""
     config = root / CONFIG_NAME
-    if config.exists():
-        raise ConfigError.at(config, None, "already exists; init does not overwrite a folder")
     if not base_url.endswith("/"):  # links are built by appending to it
         base_url += "/"
     slug = slugify(title)[:40].strip("-") or "newsletter"
@@ -120,38 +168,38 @@ def init_project(root: Path, *, title: str, language: str = "ru",
         raise ConfigError(problems=exc.problems,
                           hint="Nothing was written; fix the option values of `init`.") from None
     try:
-        return _write_scaffold(root, config, settings, slug, language)
+        files = _scaffold_files(root, config, settings, slug, language)
+        plan = plan_init(root, list(files), force=force)
+        for path in plan.write:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = files[path]
+            with open(path, "xb") as handle:  # "x": a file that appeared meanwhile is kept
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as exc:
         raise ConfigError.at(exc.filename or root, None,
                              f"cannot create the folder: {exc.strerror or exc}") from None
+    return plan
 
 
-def _write_scaffold(root: Path, config: Path, settings: dict, slug: str,
-                    language: str) -> list[Path]:
-    root.mkdir(parents=True, exist_ok=True)
-    written = [config]
-    config.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False),
-                      encoding="utf-8")
-    issue = root / "issues" / f"{slug}-001-first.md"
-    issue.parent.mkdir(parents=True, exist_ok=True)
+def _scaffold_files(root: Path, config: Path, settings: dict, slug: str,
+                    language: str) -> dict[Path, str | bytes]:
+    """Every file ``init`` writes, with its content, config first and the issue second."""
+    files: dict[Path, str | bytes] = {
+        config: yaml.safe_dump(settings, allow_unicode=True, sort_keys=False)}
     fields = {"title": "Первый выпуск" if language == "ru" else "First issue",
               "date": dt.date.today(), "series": slug, "number": 1,
               "slug": "first", "preheader": _FIRST_PREHEADER.get(language, _FIRST_PREHEADER["en"]),
               "status": "draft", "tags": []}
     body = _FIRST_BODY.get(language, _FIRST_BODY["en"])
-    issue.write_text(_front_matter(fields) + body, encoding="utf-8")
-    written.append(issue)
-    ignore = root / ".gitignore"
-    if not ignore.exists():
-        # the ledger, the slug map and the course roster are the author's records: keep
-        # them in version control; what a build or a send can make again is left out
-        ignore.write_text(_GITIGNORE, encoding="utf-8")
-        written.append(ignore)
+    files[root / "issues" / f"{slug}-001-first.md"] = _front_matter(fields) + body
+    # the ledger and the slug map are the author's records: keep them in version control;
+    # what a build or a send can make again, and subscribers' addresses (privacy.GITIGNORE),
+    # are left out
+    files[root / ".gitignore"] = _GITIGNORE + GITIGNORE
+    # publish from CI on every push (ci_workflow.py)
+    files[root / GITHUB_WORKFLOW_PATH] = GITHUB_WORKFLOW
     templates = root / "templates"
     for source in sorted(PACKAGE_TEMPLATES.rglob("*")):
         if source.is_file():
-            target = templates / source.relative_to(PACKAGE_TEMPLATES)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-            written.append(target)
-    return written
+            files[templates / source.relative_to(PACKAGE_TEMPLATES)] = source.read_bytes()
+    return files

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 from pathlib import Path
@@ -26,9 +27,11 @@ Check = Callable[[Any], "str | None"]
 _KIND_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
 
 
-def doc(text: str, check: Check | None = None) -> dict:
-    """Field metadata: documentation (shown by ``publisher check --keys``) and a value check."""
-    return {"doc": text, "check": check}
+def doc(text: str, check: Check | None = None, *, multiline: bool = False) -> dict:
+    """Field metadata: documentation (shown by ``publisher check --keys``), a value check,
+    and whether text may span lines (else it must be one line: most settings end up in an
+    email header, a page title or a feed, where a line break is an injection or a crash)."""
+    return {"doc": text, "check": check, "multiline": multiline}
 
 
 def describe(tp: Any) -> str:
@@ -100,6 +103,11 @@ class Builder:
                 failed = True
                 continue
             check = f.metadata.get("check") if f.metadata else None
+            if isinstance(value, str) and "\n" in value.strip() and \
+                    not (f.metadata or {}).get("multiline"):
+                self.problem(sub_path, "must be one line")
+                failed = True
+                continue
             if check is not None and value is not None:
                 message = check(value)
                 if message:
@@ -164,7 +172,8 @@ class Builder:
             if isinstance(value, int) and not isinstance(value, bool):
                 return True, value
         elif tp is float:
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and \
+                    math.isfinite(value):
                 return True, float(value)
         elif tp is str:
             if isinstance(value, str):

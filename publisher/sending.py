@@ -20,6 +20,7 @@ crash anywhere leaves every recipient with exactly one copy after the next run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import zoneinfo
@@ -28,11 +29,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from publisher.backends import backend_class, backend_for
-from publisher.backends.base import BaseBackend, Delivery, Reconciliation
+from publisher.backends.base import BaseBackend, Delivery, EspIssue, Reconciliation
 from publisher.config import Project
-from publisher.errors import LedgerError, PublisherError, SendError
-from publisher.ledger import Ledger, LedgerEntry, audience_key, redact
+from publisher.errors import (EXIT_PARTIAL, EXIT_UNKNOWN, LedgerError, OutcomeUnknown,
+                              PublisherError, SendError)
+from publisher.ledger import Ledger, LedgerEntry, Progress, audience_key, delivery_key, redact
 from publisher.models import Audience, Email, Recipient, SendReceipt
+from publisher.oserrors import os_failure
+from publisher.settle import describe as describe_moment
+from publisher.settle import settle, went_out
 from publisher.subscribers import audience_for, describe, test_audience
 
 CRASH_ENV = "PUBLISHER_CRASH_AT"
@@ -60,6 +65,7 @@ class SendOptions:
     retry_failed: bool = False  # resend to recipients the server refused last time
     dry_run: bool = False
     wait: bool = True  # follow the ESP's track until a final status
+    command: str = "send"  # what the author runs (send | publish): named in hints
 
 
 class Reporter:
@@ -93,6 +99,9 @@ class Plan:
     test: bool
     resume: LedgerEntry | None = None
     notes: tuple[str, ...] = ()
+    esp_known: int | None = None  # issues under this name the ESP held (None: not asked)
+    esp_at: dt.datetime | None = None  # the ESP's clock when it was asked
+    checked: bool = False  # backend.check() already passed while planning
 
     @property
     def count(self) -> int:
@@ -115,6 +124,23 @@ class SendResult:
     failed: tuple[tuple[str, str], ...] = ()
     in_doubt: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    deferred: tuple[tuple[str, str], ...] = ()  # refused for now (4xx): the next run retries
+    dry_run: bool = False
+    #: lines for the author: who did not get it and the exact command that helps
+    problems: tuple[str, ...] = ()
+
+    @property
+    def report_file(self) -> str:
+        found = [p.rsplit(" listed in ", 1)[1] for p in self.problems if " listed in " in p]
+        return found[0] if found else ""
+
+    @property
+    def next_step(self) -> str:
+        """The command that helps, when something is left to do (for --json)."""
+        for line in self.problems:
+            if "`" in line:
+                return line.split("`")[1]
+        return ""
 
 
 def parse_at(value: str, project: Project) -> dt.datetime:
@@ -134,7 +160,13 @@ def parse_at(value: str, project: Project) -> dt.datetime:
 
 def plan_send(ledger: Ledger, email: Email, audience: Audience, backend: BaseBackend,
               options: SendOptions, reporter: Reporter) -> Plan:
-    """Apply the ledger's rules; may reconcile (and record the result) unless dry-running."""
+    """Apply the ledger's rules and ask the ESP; may reconcile and sync (unless dry-running).
+
+    A backend that can look sends up (Sendsay) is asked before every real send whether an
+    issue under this issue's name exists: the ESP, not the ledger, has the last word, so a
+    fresh checkout or a second machine is as safe as the author's own. What it reports that
+    the ledger did not know is recorded (``synced``).
+    """
     test = audience.kind == "test"
     ledger.entries()  # a corrupt ledger stops every send, test proofs included: never append to it
     if options.at is not None and not backend.supports_scheduling:
@@ -148,49 +180,88 @@ def plan_send(ledger: Ledger, email: Email, audience: Audience, backend: BaseBac
     if backend.per_recipient and audience.kind != "list":
         return _plan_per_recipient(ledger, base, previous, options)
     notes: list[str] = []
-    for entry in previous:
-        if entry.state != "unknown":
-            continue
-        if options.dry_run:
-            notes.append(f"an earlier send ({_when(entry.at)}) has no recorded outcome; a real "
-                         f"run first looks it up with {entry.backend}")
-            continue
-        _reconcile(ledger, entry, audience, backend, options, reporter)
+    unknown = [e for e in previous if e.state == "unknown"]
+    if options.dry_run:
+        notes += [f"an earlier send ({_when(e.at)}) has no recorded outcome; a real run first "
+                  f"looks it up with {e.backend}" for e in unknown]
+        if backend.looks_up:
+            notes.append(f"a real run first asks {backend.name} whether an issue named "
+                         f"{email.issue_key} exists")
+    done = [e for e in previous if e.state in ("sent", "scheduled")]
+    if done and not options.force and not unknown:
+        raise _already_sent(done[-1], email)  # the ledger knows: no need to ask anyone
+    found = None
+    if backend.looks_up and not options.dry_run:
+        backend.check(email, audience)  # credentials and list first: a clear error, no trace
+        mine = [e for e in unknown if e.backend == backend.name]
+        found = backend.lookup(email.issue_key, audience, around=mine[0].at if mine else None,
+                               at_least=max([e.esp_known + 1 for e in mine] + [1]))
+    for entry in unknown:
+        if not options.dry_run:
+            _reconcile(ledger, entry, audience, backend, options, reporter, found)
+    if found:
+        _sync(ledger, email, audience, backend, found, reporter)
+        previous = ledger.previous(email.issue_key, audience_key(audience))
     done = [e for e in previous if e.state in ("sent", "scheduled")]
     if done and not options.force:
         raise _already_sent(done[-1], email)
     if done:
-        notes.append(f"sending again (--force); it already went out {_when(done[-1].at)}")
-    return replace(base, notes=tuple(notes))
+        notes.append(f"sending again (--force); it already went out {_when(_sent_at(done[-1]))}")
+    return replace(base, notes=tuple(notes), checked=found is not None,
+                   esp_known=len(found) if found is not None else None,
+                   esp_at=backend.esp_now() if found is not None else None)
+
+
+def _sync(ledger: Ledger, email: Email, audience: Audience, backend: BaseBackend,
+          found: list[EspIssue], reporter: Reporter) -> None:
+    """Record the ESP's issues under this name that the ledger does not account for."""
+    from publisher.esp_sync import record_found
+
+    for issue in record_found(ledger, email.issue_key, audience, backend, found):
+        reporter.note(f"{ledger.display(ledger.path)} did not know this send, {backend.name} "
+                      f"does: {went_out(issue, email.issue_key)} (recorded now)")
+
+
+def _sent_at(entry: LedgerEntry) -> dt.datetime | None:
+    return entry.at if entry.synced else (entry.finished_at or entry.at)
 
 
 def _reconcile(ledger: Ledger, entry: LedgerEntry, audience: Audience, backend: BaseBackend,
-               options: SendOptions, reporter: Reporter) -> None:
+               options: SendOptions, reporter: Reporter,
+               found: list[EspIssue] | None = None) -> None:
     if entry.backend != backend.name:
-        found = Reconciliation("unknown", note=f"it was sent with {entry.backend}; run with "
-                                               f"--backend {entry.backend} to look it up")
+        found_state = Reconciliation("unknown", note=f"it was sent with {entry.backend}; run "
+                                                     f"with --backend {entry.backend} to look "
+                                                     "it up")
     else:
-        found = backend.reconcile(entry.issue, audience, entry.at - dt.timedelta(seconds=2),
-                                  entry.ref)
-    if found.state == "sent":
-        ledger.reconciled(entry.id, "sent", ref=found.ref, note=found.note)
-        entry.state, entry.ref = "sent", found.ref or entry.ref
-        reporter.note(f"The send interrupted {_when(entry.at)} did go out: {found.note}.")
-    elif found.state == "absent":
-        ledger.reconciled(entry.id, "failed", note=f"confirmed absent: {found.note}")
+        found_state = settle(backend, entry.issue, audience, known=entry.esp_known,
+                             started=entry.at, esp_started=entry.esp_at, found=found)
+    if found_state.state == "sent":
+        ledger.reconciled(entry.id, "sent", ref=found_state.ref, note=found_state.note)
+        entry.state, entry.ref = "sent", found_state.ref or entry.ref
+        if found_state.when is not None:
+            entry.finished_at = found_state.when
+        reporter.note(f"The send interrupted {_when(entry.at)} did go out: "
+                      f"{found_state.note}.")
+    elif found_state.state == "absent":
+        ledger.reconciled(entry.id, "failed", note=f"settled as not sent: {found_state.note}")
         entry.state = "failed"
-        reporter.note(f"The send interrupted {_when(entry.at)} never went out ({found.note}).")
+        reporter.note(f"The send interrupted {_when(entry.at)} never went out "
+                      f"({found_state.note}); sending it now.")
     elif options.resend_unknown:
         ledger.reconciled(entry.id, "failed", note="author chose to send again "
-                                                   f"(--resend-unknown): {found.note}")
+                                                   f"(--resend-unknown): {found_state.note}")
         entry.state = "failed"
     else:
-        raise LedgerError.at(
+        again = f"`publisher {options.command} {entry.issue}`"
+        when = f" after {found_state.when.astimezone().strftime('%H:%M %Z')}" \
+            if found_state.when else " later"
+        raise OutcomeUnknown.at(
             ledger.display(ledger.path), entry.line,
-            f"{entry.issue}: the send of {_when(entry.at)} to {entry.audience_desc} via "
-            f"{entry.backend} may or may not have gone out ({found.note})",
-            hint="check with the ESP; run again later, or add --resend-unknown once you are "
-                 "sure it did not go out")
+            f"{entry.issue}: the send started {_when(entry.at)} to {entry.audience_desc} via "
+            f"{entry.backend} may or may not have gone out ({found_state.note})",
+            hint=f"run {again} again{when}; it settles by itself (add --resend-unknown "
+                 "only if you are sure it did not go out)")
 
 
 def _plan_per_recipient(ledger: Ledger, base: Plan, previous: list[LedgerEntry],
@@ -201,26 +272,75 @@ def _plan_per_recipient(ledger: Ledger, base: Plan, previous: list[LedgerEntry],
             if active else ()
         return replace(base, notes=notes)
     latest = active[-1]
-    resumable = latest.state == "unknown" or (
-        latest.state == "sent" and (options.resend_unknown or options.retry_failed))
-    if not resumable:
-        raise _already_sent(latest, base.email)
     progress = ledger.progress(latest.id)
+    resumable = latest.state == "unknown" or (latest.state == "sent" and (
+        options.resend_unknown or options.retry_failed or bool(progress.deferred)))
+    if not resumable:
+        error = _already_sent(latest, base.email)
+        left = leftovers(ledger, latest.id, progress, options, base.email.issue_key)
+        if left:
+            error.hint = "; ".join(left)
+            if progress.in_doubt:
+                error.exit_code = EXIT_UNKNOWN  # a person must decide: say so every run
+        raise error
     pending = progress.pending(base.audience.recipients, resend_unknown=options.resend_unknown,
                                retry_failed=options.retry_failed)
+    going = {delivery_key(r.email) for r in pending}
+    held = [f"{count} {what}" for count, what in (
+        (len(progress.in_doubt - going), "in doubt"),
+        (len(set(progress.failed) - going), "refused last time")) if count]
     notes = [f"resuming the send started {_when(latest.at)}: {len(progress.sent)} already "
-             f"have it, {len(pending)} to go"]
-    doubt = sorted(progress.in_doubt - {r.email.lower() for r in pending})
-    if doubt:
-        notes.append(f"{len(doubt)} recipient(s) may already have it (the run stopped while "
-                     f"sending to them), not sent again: {', '.join(doubt[:5])}"
-                     f"{' …' if len(doubt) > 5 else ''}; --resend-unknown sends to them")
-    refused = sorted(set(progress.failed) - {r.email.lower() for r in pending})
-    if refused:
-        notes.append(f"{len(refused)} recipient(s) were refused by the server last time; "
-                     "--retry-failed tries them again")
+             f"have it, {len(pending)} to go"
+             + (f"; not sent again: {', '.join(held)} (listed at the end)" if held else "")]
     return replace(base, resume=latest, notes=tuple(notes),
                    pending=replace(base.audience, recipients=pending))
+
+
+#: more addresses than this go to a file under .publisher/reports/ instead of the terminal
+LIST_INLINE = 10
+
+
+def leftovers(ledger: Ledger, entry_id: str, progress: Progress, options: SendOptions,
+              issue_key: str, *, last_time: bool = False) -> list[str]:
+    """Who did not get the issue and why, each group with the exact command that helps.
+
+    Every address is listed: on the line when there are few, else in
+    ``.publisher/reports/<send id>-<kind>.txt`` (the line names the file).
+    """
+    command = f"publisher {options.command} {issue_key}"
+    when = " last time" if last_time else ""
+    groups = (
+        ("refused", sorted(progress.failed.items()),
+         f"were refused by the server{when}; `{command} --retry-failed` tries them again "
+         "(once the addresses are fixed)"),
+        ("deferred", sorted(progress.deferred.items()),
+         f"were deferred (a temporary refusal){when}; the next `{command}` retries them, no "
+         "flag needed"),
+        ("in-doubt", [(a, "") for a in sorted(progress.in_doubt)],
+         "may already have it (the run stopped while sending to them), not sent again; "
+         f"`{command} --resend-unknown` sends to them"),
+    )
+    lines = []
+    for kind, rows, what in groups:
+        if not rows:
+            continue
+        lines.append(f"{len(rows)} recipient(s) {what}: "
+                     f"{_addresses(ledger, entry_id, kind, rows)}")
+    return lines
+
+
+def _addresses(ledger: Ledger, entry_id: str, kind: str, rows: list[tuple[str, str]]) -> str:
+    if len(rows) <= LIST_INLINE:
+        return ", ".join(f"{a} ({r})" if r else a for a, r in rows)
+    path = ledger.dir / "reports" / f"{entry_id}-{kind}.txt"
+    text = "".join(f"{a}\t{r}\n" if r else f"{a}\n" for a, r in rows)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return f"{len(rows)} addresses (could not write the list to {ledger.display(path)}: " \
+               f"{exc.strerror}; `publisher status {entry_id}` shows them)"
+    return f"all {len(rows)} listed in {ledger.display(path)}"
 
 
 class AlreadySent(LedgerError):
@@ -229,22 +349,20 @@ class AlreadySent(LedgerError):
 
 
 def _already_sent(entry: LedgerEntry, email: Email) -> LedgerError:
-    changed = "" if entry.hash == email.content_hash else \
+    changed = "" if entry.synced or entry.hash == email.content_hash else \
         " (the issue has changed since)"
     ref = f", ref {entry.ref}" if entry.ref else ""
     if entry.state == "scheduled" and entry.scheduled_for is not None:
         verb = f"is scheduled for {_when(entry.scheduled_for).removeprefix('on ')}"
     else:
-        verb = f"already went out {_when(entry.finished_at or entry.at)}"
+        verb = f"already went out {_when(_sent_at(entry))}"
+    where = f" (found in {entry.backend}, not sent from this ledger)" if entry.synced else ""
     return AlreadySent(f"{entry.issue} {verb} to {entry.audience_desc} via {entry.backend}"
-                       f"{ref}{changed}", hint="add --force to send it to the same audience "
-                                               "again")
+                       f"{ref}{changed}{where}", hint="add --force to send it to the same "
+                                                      "audience again")
 
 
-def _when(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return "at an unknown time"
-    return "on " + moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+_when = describe_moment
 
 
 # --------------------------------------------------------------------------- executing
@@ -263,13 +381,20 @@ def deliver(project: Project, email: Email, audience: Audience, *,
     reporter = reporter or Reporter()
     backend = backend or backend_for(project, options.backend)
     ledger = Ledger.of(project)
-    if options.dry_run:
-        return SendResult(plan=plan_send(ledger, email, audience, backend, options, reporter))
-    with ledger.lock():
-        try:
-            return _plan_and_run(ledger, email, audience, backend, options, confirm, reporter)
-        finally:
-            backend.close()  # backends connect lazily: a refused plan never connects at all
+    try:
+        if options.dry_run:
+            return SendResult(plan=plan_send(ledger, email, audience, backend, options,
+                                             reporter), dry_run=True)
+        with ledger.lock():
+            try:
+                return _plan_and_run(ledger, email, audience, backend, options, confirm,
+                                     reporter)
+            finally:
+                backend.close()  # backends connect lazily: a refused plan never connects
+    except OSError as exc:
+        # the ledger, the lock or a delivery log could not be written: the intent is written
+        # before any backend call, so a failure there means nothing was sent
+        raise os_failure(exc, root=project.root) from exc
 
 
 def _plan_and_run(ledger: Ledger, email: Email, audience: Audience, backend: BaseBackend,
@@ -284,10 +409,16 @@ def _plan_and_run(ledger: Ledger, email: Email, audience: Audience, backend: Bas
             progress = ledger.progress(plan.resume.id)
             ledger.outcome(plan.resume.id, "sent" if progress.sent else "failed",
                            failed=len(progress.failed))
-        in_doubt = tuple(sorted(ledger.progress(plan.resume.id).in_doubt)) \
-            if plan.resume else ()
-        return SendResult(plan=plan, notes=("nothing left to send",), in_doubt=in_doubt)
-    backend.check(email, plan.pending)
+        progress = ledger.progress(plan.resume.id) if plan.resume else Progress(
+            frozenset(), {}, frozenset())
+        problems = leftovers(ledger, plan.resume.id, progress, options,
+                             email.issue_key) if plan.resume else []
+        return SendResult(plan=plan, notes=("nothing left to send",),
+                          in_doubt=tuple(sorted(progress.in_doubt)),
+                          failed=tuple(sorted(progress.failed.items())),
+                          problems=tuple(problems))
+    if not plan.checked:
+        backend.check(email, plan.pending)
     if confirm is not None and not confirm(plan):
         raise Aborted("not sent (declined)")
     return _execute(ledger, plan, backend, options, reporter)
@@ -302,14 +433,17 @@ def _execute(ledger: Ledger, plan: Plan, backend: BaseBackend, options: SendOpti
     else:
         entry_id = ledger.intent(issue=email.issue_key, content_hash=email.content_hash,
                                  audience=plan.audience, backend=backend.name, test=plan.test,
-                                 scheduled_for=plan.at)
+                                 scheduled_for=plan.at, esp_known=plan.esp_known,
+                                 esp_at=plan.esp_at)
     crashpoint("after-intent")
     journal = ledger.journal(entry_id, plan.pending.recipients, on_done=reporter.advance) \
         if backend.per_recipient and plan.pending.kind != "list" else None
     if journal is not None:
         reporter.begin(plan.count)
     try:
-        receipt = backend.send(email, plan.pending, at=plan.at, journal=journal)
+        # an ESP that looks sends up also labels them with the attempt id
+        extra = {"attempt": entry_id} if backend.looks_up else {}
+        receipt = backend.send(email, plan.pending, at=plan.at, journal=journal, **extra)
     except SendError as exc:
         if journal is not None:
             journal.close()
@@ -317,7 +451,24 @@ def _execute(ledger: Ledger, plan: Plan, backend: BaseBackend, options: SendOpti
         state = "unknown" if exc.ambiguous else "failed"
         if journal is not None and ledger.progress(entry_id).sent:
             state = "unknown"  # some have it: the next run resumes instead of starting over
+            if not exc.ambiguous:
+                exc.exit_code = EXIT_PARTIAL
         ledger.outcome(entry_id, state, error=str(exc))
+        if exc.ambiguous and journal is None:
+            exc.hint = (f"do not send it by other means: run `publisher {options.command} "
+                        f"{email.issue_key}` again in a few minutes; it asks {backend.name} "
+                        "whether the issue went out (and settles by itself)")
+        raise
+    except OSError as exc:
+        # our own state could not be written (a full disk, say): if no copy was handed over,
+        # close the entry as failed (when even that fails, it stays unknown and resumes)
+        if journal is not None:
+            with contextlib.suppress(OSError):
+                journal.close()
+        progress = ledger.progress(entry_id)
+        if not (progress.sent or progress.in_doubt or progress.failed):
+            with contextlib.suppress(OSError):
+                ledger.outcome(entry_id, "failed", error=f"nothing sent: {exc}")
         raise
     except BaseException:
         if journal is not None:
@@ -327,12 +478,16 @@ def _execute(ledger: Ledger, plan: Plan, backend: BaseBackend, options: SendOpti
         journal.close()
         reporter.end()
     crashpoint("after-call")
-    failed, in_doubt = receipt.failed, ()
+    failed, in_doubt, deferred, problems = receipt.failed, (), (), ()
     if journal is not None:
         progress = ledger.progress(entry_id)
         failed = tuple(sorted(progress.failed.items()))
         in_doubt = tuple(sorted(progress.in_doubt))
+        deferred = tuple(sorted(progress.deferred.items()))
         state = "sent" if progress.sent or plan.test else "failed"
+        if deferred and not progress.sent:
+            state = "unknown"  # nobody has it yet, but the next run retries: keep it open
+        problems = tuple(leftovers(ledger, entry_id, progress, options, email.issue_key))
     else:
         state = "scheduled" if plan.at is not None else "sent"
     ledger.outcome(entry_id, state, ref=receipt.provider_id, accepted=receipt.accepted,
@@ -341,7 +496,8 @@ def _execute(ledger: Ledger, plan: Plan, backend: BaseBackend, options: SendOpti
     if options.wait and state == "sent":
         delivery = _follow(ledger, entry_id, backend, receipt, reporter)
     return SendResult(plan=plan, entry_id=entry_id, state=state, receipt=receipt,
-                      delivery=delivery, failed=failed, in_doubt=in_doubt)
+                      delivery=delivery, failed=failed, in_doubt=in_doubt, deferred=deferred,
+                      problems=problems)
 
 
 def _follow(ledger: Ledger, entry_id: str, backend: BaseBackend, receipt: SendReceipt,
@@ -372,10 +528,13 @@ def send_issue(project: Project, path: Path, options: SendOptions, *,
                reporter: Reporter | None = None) -> SendResult:
     """``publisher send``: render ``path`` for the backend, pick the audience, deliver."""
     from publisher.pipeline import prepare
+    from publisher.preflight import preflight_before_send
 
     name = options.backend or project.settings.esp.backend
     backend_class(name)  # an unknown name fails before rendering
     prepared = prepare(project, path, backend=name)
+    preflight_before_send(project, prepared.issue, prepared.body.html, name,
+                          note=reporter.note if reporter else None)
     if prepared.issue.status == "draft" and not options.test and not options.dry_run:
         raise PublisherError.at(project.relative(path), prepared.issue.line_of("status"),
                                 "status is 'draft'; set it to 'ready' to send (test copies "

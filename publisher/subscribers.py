@@ -1,59 +1,37 @@
 """Who a send goes to: the series' ESP list, a local subscriber CSV, or test addresses.
 
-A local list is a UTF-8 CSV, ``email,name`` (a header row naming the columns is optional;
-extra columns are kept as fields). Bad rows are reported as ``file:line`` all at once;
-repeated addresses are kept once, so nobody gets an issue twice because of a copy-paste.
+A local list is a CSV read by :mod:`publisher.subscriber_csv` (the reader ``course import``
+uses too: UTF-8, UTF-16 or Windows-1251; comma, semicolon or tab; ``email,name`` or a header
+naming the columns, with aliases such as E-mail/Почта and Имя; extra columns are kept as
+fields). Bad rows are reported as ``file:line`` all at once; repeated addresses are kept
+once, so nobody gets an issue twice because of a copy-paste.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from publisher.config import EMAIL_RE, Project
-from publisher.errors import ConfigError, Location, Problem, PublisherError
+from publisher.errors import ConfigError, PublisherError
 from publisher.models import Audience, Issue, Recipient
+from publisher.subscriber_csv import read_subscriber_file
 
 
 def load_subscribers(path: Path, display: str | Path) -> tuple[Recipient, ...]:
-    """Read a subscriber CSV; ConfigError naming ``file:line`` for every bad row."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError.at(display, None, "subscriber list not found") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError.at(display, None, f"not UTF-8 text (byte {exc.start})") from None
-    rows = list(csv.reader(io.StringIO(text)))
-    columns = ["email", "name"]
-    start = 0
-    if rows and rows[0] and "@" not in rows[0][0]:
-        columns = [c.strip().lower() for c in rows[0]]
-        start = 1
-        if "email" not in columns:
-            raise ConfigError.at(display, 1, f"header has no 'email' column (got "
-                                             f"{', '.join(columns)})")
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    out: list[Recipient] = []
-    for number, row in enumerate(rows[start:], start=start + 1):
-        if not row or not any(cell.strip() for cell in row):
-            continue
-        values = dict(zip(columns, (cell.strip() for cell in row)))
-        email = values.get("email", "")
-        if not EMAIL_RE.match(email):
-            problems.append(Problem(Location(display, number),
-                                    f"not an email address: {email!r}"))
-            continue
-        if email.lower() in seen:
-            continue
-        seen.add(email.lower())
-        fields = tuple((k, v) for k, v in values.items() if k not in ("email", "name"))
-        out.append(Recipient(email=email, name=values.get("name", ""), fields=fields))
-    if problems:
-        raise ConfigError(problems=problems)
-    if not out:
+    """Read a subscriber CSV; ConfigError naming ``file:line`` for every bad row.
+
+    Any bad line refuses the whole list: a send must not quietly skip a subscriber. A
+    repeated address is kept once.
+    """
+    table = read_subscriber_file(path, display)
+    if table.problems:
+        raise ConfigError(problems=list(table.problems))
+    if not table.rows:
         raise ConfigError.at(display, None, "subscriber list is empty")
+    out: list[Recipient] = []
+    for row in table.rows:
+        fields = tuple((k, v) for k, v in row.values.items() if k not in ("email", "name"))
+        out.append(Recipient(email=row.email, name=row.values.get("name", ""), fields=fields))
     return tuple(out)
 
 

@@ -2,7 +2,7 @@
 
 ``smtpd.messages`` are :class:`Received` (envelope + parsed message), ``smtpd.connections``
 counts TCP connections (the SMTP backend must reuse one), ``smtpd.refuse`` holds addresses
-answered ``550`` at RCPT. Also usable outside pytest via :class:`SmtpServer` (bench/).
+answered ``550`` at RCPT, ``smtpd.defer`` how many times an address is answered ``451`` first. Also usable outside pytest via :class:`SmtpServer` (bench/).
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ class _Handler:
                           rcpt_options: list[str]) -> str:
         if address.lower() in self.server.refuse:
             return "550 5.1.1 mailbox unavailable"
+        with self.server.lock:
+            if self.server.defer.get(address.lower(), 0) > 0:
+                self.server.defer[address.lower()] -= 1
+                return "451 4.7.1 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -114,6 +118,8 @@ class SmtpServer:
         self.count = 0
         self.connections = 0
         self.refuse: set[str] = set()
+        #: address -> how many more times RCPT answers 451 (a temporary refusal)
+        self.defer: dict[str, int] = {}
         self.host = "127.0.0.1"
         self.port = free_port()
         options: dict[str, Any] = {}

@@ -26,12 +26,14 @@ class Journal(Protocol):
     """Per-recipient progress of one send (the ledger's delivery log implements it).
 
     ``start`` must be durable before the message is handed to the transport, ``done`` is
-    called right after the transport accepted (``error`` None) or refused it.
+    called right after the transport accepted (``error`` None) or refused it (``temporary``:
+    a 4xx refusal, to be retried).
     """
 
     def start(self, recipient: Recipient) -> None: ...
 
-    def done(self, recipient: Recipient, error: str | None = None) -> None: ...
+    def done(self, recipient: Recipient, error: str | None = None, *,
+             temporary: bool = False) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,17 @@ class Reconciliation:
     state: str
     ref: str = ""
     note: str = ""
+    when: dt.datetime | None = None  # sent: when it went out; unknown: when it settles
+
+
+@dataclass(frozen=True)
+class EspIssue:
+    """An issue the ESP holds under our stable name: what the pre-send lookup finds."""
+
+    id: str
+    name: str
+    when: dt.datetime | None = None  # aware, converted from the account's time zone
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,10 @@ class BaseBackend:
 
     def send(self, email: Email, audience: Audience, *, at: dt.datetime | None = None,
              journal: Journal | None = None) -> SendReceipt:
-        """Hand ``email`` to the transport for ``audience``; ``at`` schedules it (aware time)."""
+        """Hand ``email`` to the transport for ``audience``; ``at`` schedules it (aware time).
+
+        A backend that ``looks_up`` also takes ``attempt=`` (the ledger's id of the attempt).
+        """
         raise NotImplementedError
 
     def wait(self, receipt: SendReceipt,
@@ -118,9 +134,28 @@ class BaseBackend:
         """Follow an accepted send to its final state; None when there is nothing to follow."""
         return None
 
+    #: whether :meth:`lookup` asks the ESP (the ESP, not the ledger, decides "already sent")
+    looks_up: ClassVar[bool] = False
+    #: an attempt the ESP does not know this long after it is settled as "not sent"
+    settle_after: dt.timedelta = dt.timedelta(minutes=5)
+
+    def lookup(self, issue_key: str, audience: Audience, around: dt.datetime | None = None,
+               at_least: int = 1) -> list[EspIssue]:
+        """Every issue the ESP holds under the name ``issue_key``, oldest first.
+
+        Matches on the name and nothing else (no time window: clocks and zones differ).
+        ``around`` is a hint where to look when the fast index may lag (an earlier attempt);
+        slower sources are asked too when the fast one shows fewer than ``at_least``.
+        """
+        return []
+
+    def esp_now(self) -> dt.datetime | None:
+        """The ESP's own current time (aware), when it tells it; None otherwise."""
+        return None
+
     def reconcile(self, issue_key: str, audience: Audience, since: dt.datetime,
                   ref: str = "") -> Reconciliation:
-        """Find out whether an attempt with no recorded outcome reached the transport."""
+        """Backends that cannot :meth:`lookup`: did an attempt with no outcome get through?"""
         return Reconciliation("unknown", note=f"the {self.name} backend cannot look sends up")
 
     def status(self, issue_key: str, ref: str) -> StatusReport | None:

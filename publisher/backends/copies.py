@@ -51,7 +51,8 @@ class CopyMaker:
 
     def personalise(self, recipient: Recipient) -> tuple[str, str, str]:
         """(html, text, List-Unsubscribe URL) for ``recipient``."""
-        fill = {"unsubscribe_url": self.unsubscribe_url, "series": self.email.series}
+        fill = {"unsubscribe_url": self.unsubscribe_url, "series": self.email.series,
+                "issue_values": dict(self.email.tag_values)}
         html = personalise(self.email.html, recipient, html=True, **fill)
         text = personalise(self.email.text, recipient, html=False, **fill)
         url = personalise(self.email.list_unsubscribe, recipient, html=False, **fill) \

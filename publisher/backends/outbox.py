@@ -8,6 +8,8 @@ written atomically, so a crash never leaves half a message. Open them in any mai
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import re
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,6 +25,13 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9@._+-]")
 
 def file_name(recipient: Recipient, test: bool = False) -> str:
     return ("test-" if test else "") + _UNSAFE.sub("_", recipient.email.lower()) + ".eml"
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
 
 
 class OutboxBackend(BaseBackend):
@@ -49,8 +58,31 @@ class OutboxBackend(BaseBackend):
         test = audience.kind == "test"
         return [(r, file_name(r, test)) for r in audience.recipients]
 
+    def check(self, email: Email, audience: Audience) -> None:
+        """The issue's folder exists and is writable, before anything is recorded."""
+        from publisher.oserrors import describe
+
+        folder = self.folder(email.issue_key)
+        try:
+            existing = folder  # creating nothing yet: a declined send leaves no trace
+            while not existing.exists() and existing != existing.parent:
+                existing = existing.parent
+            if not existing.is_dir():
+                raise FileExistsError(errno.EEXIST, "not a folder", str(existing))
+            if not os.access(existing, os.W_OK):
+                raise PermissionError(errno.EROFS if _read_only(existing) else errno.EACCES,
+                                      "not writable", str(existing))
+        except OSError as exc:
+            raise SendError(describe(exc, exc.filename or folder, self._root()),
+                            retryable=True) from exc
+
+    def _root(self) -> Path:
+        """The newsletter folder (the outbox's parent by default), for shorter messages."""
+        return Path(self.options["dir"]).parent
+
     def send(self, email: Email, audience: Audience, *, at: dt.datetime | None = None,
              journal: Journal | None = None) -> SendReceipt:
+        from publisher.oserrors import describe
         from publisher.pipeline import write_atomic
 
         maker = CopyMaker(email, unsubscribe_url=self.options["unsubscribe_url"])
@@ -62,9 +94,8 @@ class OutboxBackend(BaseBackend):
             try:
                 write_atomic(folder / name, maker.bytes_for(recipient))
             except OSError as exc:
-                raise SendError(f"cannot write {folder / name}: {exc.strerror}",
-                                backend=self.name, retryable=True,
-                                hint="check that the outbox folder is writable") from exc
+                raise SendError(describe(exc, folder / name, self._root()),
+                                retryable=True) from exc
             if journal and per_recipient:
                 journal.done(recipient)
         count = len(self.targets(audience))

@@ -14,22 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import zoneinfo
 from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from publisher.backends.base import (BaseBackend, Delivery, Journal, Reconciliation,
-                                     StatusReport)
-from publisher.backends.sendsay_client import (MOSCOW, SendsayClient, TrackOutcome, api_error,
-                                               track_outcome)
+from publisher.backends.base import BaseBackend, Delivery, EspIssue, Journal, StatusReport
+from publisher.backends.sendsay_client import SendsayClient, TrackOutcome, api_error, track_outcome
 from publisher.config import Project
 from publisher.errors import ConfigError, SendError
 from publisher.models import Audience, Email, Recipient, SendReceipt
 
 ACCOUNT_PATH = "/general/api/v100/json/"
 MEMBER_BATCH = 100
-#: how long after an attempt Sendsay's statistics may still not show the issue (§5.4)
-STATS_LAG = dt.timedelta(minutes=15)
+#: at most this many issues of one group listed around an attempt are checked by name
+LIST_LOOKUP = 200
 _FUNNEL = (("recipients", "members"), ("delivered", "deliv_ok"), ("unique opens", "u_readed"),
            ("unique clicks", "u_clicked"))
 
@@ -48,10 +47,12 @@ class SendsayBackend(BaseBackend):
     name = "sendsay"
     supports_lists = True
     supports_scheduling = True
+    looks_up = True
     defaults: ClassVar[dict[str, Any]] = {
         "api_url": "https://api.sendsay.ru/", "login": "", "sublogin": "", "apikey": None,
         "password": None, "relink": True, "timeout": 30.0, "poll_interval": 3.0,
-        "poll_timeout": 900.0, "session": None, "sleep": None,
+        "poll_timeout": 900.0, "session": None, "sleep": None, "timezone": "Europe/Moscow",
+        "settle_minutes": 5.0,
     }
 
     @classmethod
@@ -66,6 +67,7 @@ class SendsayBackend(BaseBackend):
             "password": env.get("SENDSAY_PASSWORD") or None,
             "relink": settings.relink, "timeout": settings.timeout,
             "poll_interval": settings.poll_interval, "poll_timeout": settings.poll_timeout,
+            "timezone": settings.timezone, "settle_minutes": settings.settle_minutes,
         }
 
     def __init__(self, **options: Any) -> None:
@@ -78,6 +80,13 @@ class SendsayBackend(BaseBackend):
         if o["password"] and not o["apikey"] and not o["login"]:
             raise ConfigError("sendsay: a password needs a login",
                               hint="set SENDSAY_LOGIN (or esp.sendsay.login)")
+        try:
+            self.timezone: dt.tzinfo = zoneinfo.ZoneInfo(str(o["timezone"]))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"sendsay: unknown time zone {o['timezone']!r}",
+                              hint="set esp.sendsay.timezone to an IANA name such as "
+                                   "Europe/Moscow") from None
+        self.settle_after = dt.timedelta(minutes=float(o["settle_minutes"]))
         self.client: SendsayClient | None = None
         self._members_done: set[tuple[str, ...]] = set()
 
@@ -137,10 +146,14 @@ class SendsayBackend(BaseBackend):
         return letter
 
     def send(self, email: Email, audience: Audience, *, at: dt.datetime | None = None,
-             journal: Journal | None = None) -> SendReceipt:
+             journal: Journal | None = None, attempt: str = "") -> SendReceipt:
         client = self._client()
-        params: dict[str, Any] = {"name": email.issue_key, "labels": [email.issue_key[:128]],
-                                  "relink": bool(self.options["relink"])}
+        # the stable key is the name (what lookups match on) and the first label; the attempt
+        # id is a second label, so a person can tell attempts apart in the Sendsay UI
+        labels = [email.issue_key[:128]] + ([f"attempt:{attempt}"[:128]] if attempt else [])
+        params: dict[str, Any] = {"name": email.issue_key, "labels": labels,
+                                  "relink": bool(self.options["relink"]),
+                                  "timezone": self.timezone}
         if audience.kind == "test":
             params.update(sendwhen="test", mca=[r.email for r in audience.recipients])
         else:
@@ -208,28 +221,44 @@ class SendsayBackend(BaseBackend):
 
     # ---- after the fact
 
-    def reconcile(self, issue_key: str, audience: Audience, since: dt.datetime,
-                  ref: str = "") -> Reconciliation:
-        """Look an unanswered ``issue.send`` up by its name in ``stat.uni`` and ``issue.list``."""
+    def esp_now(self) -> dt.datetime | None:
+        """Sendsay's clock (the ``Date`` of its last answer), or None before any answer."""
+        return self.client.server_now() if self.client is not None else None
+
+    def lookup(self, issue_key: str, audience: Audience, around: dt.datetime | None = None,
+               at_least: int = 1) -> list[EspIssue]:
+        """Issues named ``issue_key`` in Sendsay, oldest first: by name, never by time.
+
+        ``stat.uni`` filtered on ``issue.name`` is the fast, exact index (one call). Its
+        numbers can lag behind a brand-new issue (§5.4), so when it shows fewer than
+        ``at_least`` issues, ``issue.list`` for the audience's group over the days around the
+        attempt is read too, and each listed issue's name is fetched (``issue.get`` in one
+        ``batch``): an issue counts only when its name is ours. Days are in the account's
+        time zone, one day either side, so a zone or clock difference cannot hide it.
+        """
         client = self._client()
-        since_msk = since.astimezone(MOSCOW).replace(tzinfo=None)
-        for row in client.stat_uni_issues(issue_key):
-            when = _parse_msk(row.get("dt"))
-            if when is None or when >= since_msk - dt.timedelta(minutes=5):
-                return Reconciliation("sent", ref=f"issue {row.get('id')}",
-                                      note=f"Sendsay has issue {row.get('id')} named "
-                                           f"{issue_key} from {row.get('dt')} MSK")
-        group = audience.list_id if audience.kind == "list" else "masssending"
-        today = dt.datetime.now(MOSCOW).date()
-        for issue in client.issue_list(from_=since_msk.date(), upto=today, groups=[group]):
-            when = _parse_msk(issue.get("date"))
-            if when is not None and since_msk - dt.timedelta(minutes=5) <= when \
-                    <= since_msk + STATS_LAG:
-                return Reconciliation(
-                    "unknown", note=f"Sendsay lists issue {issue.get('id')} to {group} from "
-                                    f"{issue.get('date')} MSK that its statistics do not name "
-                                    "yet; wait a few minutes and run again")
-        return Reconciliation("absent", note=f"no issue named {issue_key} in Sendsay")
+        zone = self.timezone
+        found: dict[str, EspIssue] = {}
+        for row in client.stat_uni_issues(issue_key, first=100):
+            if row.get("name") == issue_key and row.get("id") is not None:
+                found[str(row["id"])] = EspIssue(str(row["id"]), issue_key,
+                                                 _account_time(row.get("dt"), zone))
+        if len(found) < at_least and audience.kind != "test":
+            group = audience.list_id if audience.kind == "list" else "masssending"
+            now = self.esp_now() or dt.datetime.now(dt.UTC)
+            start = (around or now - dt.timedelta(days=1)).astimezone(zone).date() \
+                - dt.timedelta(days=1)
+            upto = now.astimezone(zone).date() + dt.timedelta(days=1)
+            listed = client.issue_list(from_=min(start, upto), upto=upto, groups=[group])
+            listed = [i for i in listed if i.get("id") is not None
+                      and str(i["id"]) not in found][-LIST_LOOKUP:]
+            names = client.issue_names([i["id"] for i in listed]) if listed else {}
+            for item in listed:
+                if names.get(str(item["id"])) == issue_key:
+                    found[str(item["id"])] = EspIssue(str(item["id"]), issue_key,
+                                                      _account_time(item.get("date"), zone),
+                                                      item.get("gid"))
+        return sorted(found.values(), key=lambda i: (i.when is None, i.when or 0, i.id))
 
     def stat_rows(self, issue_key: str) -> list[dict[str, Any]]:
         """Every ``stat.uni`` row of the issues named ``issue_key`` (for ``publisher stats``)."""
@@ -275,12 +304,13 @@ def _delivery(track: dict[str, Any]) -> Delivery:
                     detail=f"track {track.get('id')}: {labels[outcome]} (status {status})")
 
 
-def _parse_msk(value: Any) -> dt.datetime | None:
+def _account_time(value: Any, zone: dt.tzinfo) -> dt.datetime | None:
+    """A Sendsay date (naive wall-clock time of the account's zone) as an aware datetime."""
     if not isinstance(value, str):
         return None
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
         try:
-            return dt.datetime.strptime(value[:19], pattern)
+            return dt.datetime.strptime(value[:19], pattern).replace(tzinfo=zone)
         except ValueError:
             continue
     return None

@@ -24,6 +24,7 @@ Not thread-safe: one client per thread (the backend opens one per run).
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
 import logging
 import time
@@ -186,6 +187,27 @@ class SendsayClient:
         self._http = session if session is not None else requests.Session()
         self._sleep = sleep
         self._clock = clock
+        #: Sendsay's clock: the ``Date`` of its last answer and our monotonic time then
+        self._server_date: tuple[dt.datetime, float] | None = None
+
+    def server_now(self) -> dt.datetime | None:
+        """Sendsay's current time (aware UTC) from the ``Date`` header of its last answer.
+
+        HTTP dates are UTC whatever the account's zone, so this is how far time has moved on
+        Sendsay's side, free of our own clock's error. None before the first answer.
+        """
+        if self._server_date is None:
+            return None
+        date, seen = self._server_date
+        return date + dt.timedelta(seconds=max(0.0, time.monotonic() - seen))
+
+    def _note_server_date(self, response: requests.Response) -> None:
+        try:
+            date = email.utils.parsedate_to_datetime(response.headers.get("Date", ""))
+        except (TypeError, ValueError, IndexError):
+            return
+        if date.tzinfo is not None:
+            self._server_date = (date.astimezone(dt.UTC), time.monotonic())
 
     def __repr__(self) -> str:
         auth = "apikey" if self._apikey else "password"
@@ -305,6 +327,7 @@ class SendsayClient:
                          attempts - 1)
                 self._sleep(self.connect_retry_delay)
                 continue
+            self._note_server_date(response)
             answer = self._decode(response, action)
             log.debug("sendsay ← %s in %.3fs: %s", action, self._clock() - started,
                       _preview(answer))
@@ -366,14 +389,15 @@ class SendsayClient:
                    email: str | None = None, users_list: str | None = None,
                    mca: list[str] | None = None, later_time: dt.datetime | str | None = None,
                    name: str | None = None, labels: list[str] | None = None,
-                   relink: bool = True) -> dict[str, Any]:
+                   relink: bool = True, timezone: dt.tzinfo | None = None) -> dict[str, Any]:
         """Create an issue and start delivery; the answer holds ``track.id``.
 
         Called once per issue: it is repeated only after a REDIRECT or an expired session, and
         an ambiguous failure (:class:`SendError` with ``ambiguous``) must be reconciled through
         :meth:`issue_list`/:meth:`stat_uni_issues`, never answered by sending again. ``email``
         alone implies ``group="personal"``, ``users_list`` alone ``group="masssending"``.
-        An aware ``later_time`` is converted to Moscow time; a naive one is refused.
+        An aware ``later_time`` is converted to the account's ``timezone`` (default Moscow); a
+        naive one is refused.
         """
         if sendwhen not in ("now", "later", "test"):
             raise ValueError(f"sendwhen must be now, later or test, got {sendwhen!r}")
@@ -388,7 +412,8 @@ class SendsayClient:
         request: dict[str, Any] = {"action": "issue.send", "sendwhen": sendwhen,
                                    "letter": dict(letter)}
         optional = {"group": group, "email": email, "users.list": users_list, "mca": mca,
-                    "later.time": _later_time(later_time) if later_time is not None else None,
+                    "later.time": _later_time(later_time, timezone or MOSCOW)
+                    if later_time is not None else None,
                     "name": name, "label": labels}
         request.update({k: v for k, v in optional.items() if v is not None})
         if relink:
@@ -457,6 +482,26 @@ class SendsayClient:
         if groups is not None:
             params["group"] = list(groups)
         return list(self.call("issue.list", **params).get("list") or [])
+
+    def issue_get(self, issue_id: str | int) -> dict[str, Any]:
+        """One archived issue (§6.4; the answer's shape is assumed): ``id``, ``dt``, ``name``."""
+        return dict(self.call("issue.get", id=issue_id).get("obj") or {})
+
+    def issue_names(self, ids: list[Any]) -> dict[str, str | None]:
+        """``issue.get`` of several issues in one ``batch`` round trip: id -> name.
+
+        An issue whose answer is an error (or has no name) maps to None: it is not ours to
+        claim, and a caller matching on names treats it as "not this one".
+        """
+        names: dict[str, str | None] = {}
+        for start in range(0, len(ids), 50):
+            chunk = ids[start:start + 50]
+            answers = self.batch([{"action": "issue.get", "id": i} for i in chunk])
+            for issue_id, answer in zip(chunk, answers):
+                obj = answer.get("obj") if isinstance(answer, dict) else None
+                name = obj.get("name") if isinstance(obj, dict) else None
+                names[str(issue_id)] = name if isinstance(name, str) else None
+        return names
 
     def stat_uni(self, select: list[str], *, filters: list[dict[str, Any]] | None = None,
                  order: list[str] | None = None, skip: int | None = None,
@@ -553,10 +598,11 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc
 
 
-def _later_time(value: dt.datetime | str) -> str:
-    """``later.time`` as Sendsay writes it: Moscow wall-clock time, to the minute."""
+def _later_time(value: dt.datetime | str, timezone: dt.tzinfo) -> str:
+    """``later.time`` as Sendsay reads it: the account's wall-clock time, to the minute."""
     if isinstance(value, str):
         return value
     if value.tzinfo is None:
-        raise ValueError("later_time must be timezone-aware (Sendsay reads it as Moscow time)")
-    return value.astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M")
+        raise ValueError("later_time must be timezone-aware (Sendsay reads it in the "
+                         "account's time zone)")
+    return value.astimezone(timezone).strftime("%Y-%m-%d %H:%M")

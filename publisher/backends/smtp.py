@@ -4,8 +4,11 @@ Each recipient gets a personalised copy (name, unsubscribe URL) cut from one pre
 skeleton (:mod:`publisher.backends.copies`), so the inliner never runs per recipient.
 ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` (RFC 8058 one-click) are always set.
 
-Failures: a recipient the server refuses (4xx/5xx on RCPT or DATA) is reported in the
-receipt and the run goes on; a lost connection stops the run with an ambiguous SendError —
+Failures: a recipient the server refuses permanently (5xx on RCPT or DATA) is reported in
+the receipt and the run goes on. A temporary refusal (4xx: greylisting, a full mailbox, rate
+limits) is tried again in the same run after ``retry_delay`` seconds, doubling, ``retries``
+times (bounded: 2 + 4 + 8 s by default), then left "deferred" in the journal, which the next
+run retries without being asked. A lost connection stops the run with an ambiguous SendError —
 the recipient in flight may or may not have been accepted, so the journal leaves it "in
 doubt" and a later run does not send it again unless the author says so.
 """
@@ -38,14 +41,16 @@ class SmtpBackend(BaseBackend):
     defaults: ClassVar[dict[str, Any]] = {
         "host": "localhost", "port": 587, "security": "starttls", "user": None,
         "password": None, "rate": 0.0, "timeout": 30.0, "unsubscribe_url": "",
-        "local_hostname": None, "ssl_context": None,
+        "local_hostname": None, "ssl_context": None, "retries": 3, "retry_delay": 2.0,
+        "sleep": None,
     }
 
     @classmethod
     def options_from(cls, project: Project) -> dict[str, Any]:
         smtp = project.settings.esp.smtp
         return {"host": smtp.host, "port": smtp.port, "security": smtp.security,
-                "rate": smtp.rate, "timeout": smtp.timeout,
+                "rate": smtp.rate, "timeout": smtp.timeout, "retries": smtp.retries,
+                "retry_delay": smtp.retry_delay,
                 "user": os.environ.get("SMTP_USER") or None,
                 "password": os.environ.get("SMTP_PASSWORD") or None,
                 "unsubscribe_url": project.settings.footer.unsubscribe_url}
@@ -58,6 +63,7 @@ class SmtpBackend(BaseBackend):
         if bool(self.options["user"]) != bool(self.options["password"]):
             raise ConfigError("smtp: SMTP_USER and SMTP_PASSWORD must be set together")
         self.connection: smtplib.SMTP | None = None
+        self._last_error: dict[str, str] = {}
 
     def __repr__(self) -> str:  # never the password
         return f"SmtpBackend({self.options['host']}:{self.options['port']}, " \
@@ -129,6 +135,7 @@ class SmtpBackend(BaseBackend):
         rate = float(self.options["rate"] or 0)
         started = time.monotonic()
         failed: list[tuple[str, str]] = []
+        deferred: list[tuple[Recipient, bytes]] = []
         sent = 0
         with Prefetch(maker, audience.recipients) as copies:
             for index, (recipient, data) in enumerate(copies):
@@ -136,19 +143,49 @@ class SmtpBackend(BaseBackend):
                     delay = started + index / rate - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
-                if journal:
-                    journal.start(recipient)
-                error = self._deliver(email.from_email, recipient.email, data)
-                if error:
-                    failed.append((recipient.email, error))
-                else:
+                error = self._attempt(email.from_email, recipient, data, journal)
+                if error is None:
                     sent += 1
-                if journal:
-                    journal.done(recipient, error)
+                elif _temporary(error):
+                    deferred.append((recipient, data))
+                else:
+                    failed.append((recipient.email, error))
+        sleep = self.options["sleep"] or time.sleep
+        delay = float(self.options["retry_delay"])
+        for _ in range(int(self.options["retries"])):
+            if not deferred:
+                break
+            sleep(delay)
+            delay *= 2
+            self._ensure_alive()
+            still = []
+            for recipient, data in deferred:
+                error = self._attempt(email.from_email, recipient, data, journal)
+                if error is None:
+                    sent += 1
+                elif _temporary(error):
+                    still.append((recipient, data))
+                else:
+                    failed.append((recipient.email, error))
+            deferred = still
+        for recipient, _ in deferred:
+            failed.append((recipient.email, f"deferred: {self._last_error[recipient.email]}"))
         return SendReceipt(backend=self.name, issue_key=email.issue_key,
                            audience=audience.describe(),
                            provider_id=f"smtp:{self._where()}", accepted=sent,
                            failed=tuple(failed))
+
+    def _attempt(self, sender: str, recipient: Recipient, data: bytes,
+                 journal: Journal | None) -> str | None:
+        """One hand-over, journaled; the refusal as text (4xx: temporary), or None."""
+        if journal:
+            journal.start(recipient)
+        error = self._deliver(sender, recipient.email, data)
+        if error is not None:
+            self._last_error[recipient.email] = error
+        if journal:
+            journal.done(recipient, error, temporary=error is not None and _temporary(error))
+        return error
 
     def _ensure_alive(self) -> None:
         """Reconnect if the server dropped the connection while the author was confirming."""
@@ -263,6 +300,11 @@ class Prefetch:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def _temporary(error: str) -> bool:
+    """A 4xx reply (RFC 5321 §4.2.1): the server may accept the same message later."""
+    return error[:1] == "4" and error[:3].isdigit()
 
 
 def _text(message: bytes | str) -> str:

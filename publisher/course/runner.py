@@ -23,17 +23,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from publisher.backends.base import BaseBackend
+from publisher.backends.base import BaseBackend, EspIssue
 from publisher.config import Project
 from publisher.course.lessons import Course, Lesson, course_series, courses, load_course
 from publisher.course.store import CourseStore, DueSubscriber, Pending, RunLock, moment
 from publisher.course.window import Window
-from publisher.errors import ConfigError, PublisherError, SendError
+from publisher.errors import (EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_UNKNOWN, ConfigError,
+                              PublisherError, SendError)
 from publisher.models import Audience, Email, Recipient
+from publisher.oserrors import os_failure, sqlite_failure
+from publisher.settle import settle, went_out
 
 log = logging.getLogger("publisher.course")
 
@@ -67,6 +71,7 @@ class Settled:
     lesson: int
     state: str  # sent | absent | unknown
     note: str
+    settles_at: dt.datetime | None = None  # unknown: when it is settled as "not sent"
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,30 @@ class RunReport:
 
     @property
     def problems(self) -> bool:
-        """Whether anything needs a person (exit code 1 from the CLI)."""
-        return any(s.error or s.failed or s.unknown for c in self.courses for s in c.sends)
+        """Whether anything needs a person (a non-zero exit code from the CLI)."""
+        return self.exit_code != EXIT_OK
+
+    @property
+    def unknown(self) -> int:
+        """Deliveries whose outcome is not known yet (held until settled)."""
+        return sum(1 for c in self.courses for p in c.on_hold if p.state in ("unknown", "intent"))
+
+    @property
+    def exit_code(self) -> int:
+        """0 done; 4 outcomes still unknown (run again later); 3 sent, some failed; 1 error."""
+        if self.unknown or any(s.unknown for c in self.courses for s in c.sends):
+            return EXIT_UNKNOWN
+        troubled = any(s.error or s.failed for c in self.courses for s in c.sends)
+        if troubled:
+            return EXIT_PARTIAL if self.sent else EXIT_ERROR
+        return EXIT_OK
+
+
+def crashpoint(name: str) -> None:
+    """Test hook (``PUBLISHER_CRASH_AT``): die here like ``kill -9``; see publisher.sending."""
+    from publisher.sending import crashpoint as die_at
+
+    die_at(name)
 
 
 def default_backend(project: Project, name: str | None) -> BaseBackend:
@@ -112,21 +139,28 @@ def run_courses(project: Project, slugs: Sequence[str] = (), *, now: dt.datetime
         raise ValueError("now must be timezone-aware")
     selected = _select(project, slugs)
     name = backend_name or project.settings.esp.backend
-    store = CourseStore.for_project(project.root)
-    lock = RunLock(project.root)
+    path = project.root / ".publisher" / "courses.sqlite"
     try:
-        if not dry_run:
-            lock.acquire(store)
-        loaded = [load_course(project, slug) for slug in selected]
-        run = _Run(project, store, now=now, dry_run=dry_run, backend_name=name,
-                   factory=backend_factory)
+        store = CourseStore.for_project(project.root)
+        lock = RunLock(project.root)
         try:
-            return run.execute(loaded)
+            if not dry_run:
+                lock.acquire(store)
+            loaded = [load_course(project, slug) for slug in selected]
+            run = _Run(project, store, now=now, dry_run=dry_run, backend_name=name,
+                       factory=backend_factory)
+            try:
+                return run.execute(loaded)
+            finally:
+                run.close()
         finally:
-            run.close()
-    finally:
-        lock.release()
-        store.close()
+            lock.release()
+            store.close()
+    except OSError as exc:
+        raise os_failure(exc, root=project.root) from exc
+    except sqlite3.Error as exc:
+        # the store refuses a write (read-only folder, full disk): its transaction rolled back
+        raise sqlite_failure(exc, path, project.root) from exc
 
 
 def _select(project: Project, slugs: Sequence[str]) -> list[str]:
@@ -189,7 +223,12 @@ class _Run:
     # ---- unknown deliveries
 
     def _settle(self, course: Course) -> list[Settled]:
-        """Ask the ESP about unknown deliveries; act only on a definite answer."""
+        """Ask the ESP about unknown deliveries: by the group's issue name, within a bounded time.
+
+        A group Sendsay holds under its name went out; one it does not know once the settling
+        time has passed (on the run's clock, the one its intent was recorded with) did not, and
+        is due again in this very run; until then it is reported, every run, as unknown.
+        """
         pending = [p for p in self.store.pending(course.slug) if p.state == "unknown"]
         by_batch: dict[tuple[str, str, int], list[Pending]] = defaultdict(list)
         for item in pending:
@@ -200,13 +239,14 @@ class _Run:
                 continue  # another backend sent it; only that one can look it up
             audience = Audience(kind="recipients",
                                 recipients=tuple(Recipient(p.email) for p in items))
-            # the ESP's records are in real time: a rehearsal's --now in the future must not
-            # make a real send look absent
-            since = min(moment(items[0].intent_at), dt.datetime.now(dt.UTC))
+            started = moment(min(p.intent_at for p in items))
             try:
-                answer = self._backend().reconcile(batch, audience, since)
+                answer = settle(self._backend(), batch, audience, known=0, started=started,
+                                now=self.now)
             except PublisherError as exc:
                 log.warning("%s: cannot reconcile %s: %s", course.slug, batch, exc)
+                out += [Settled(course.slug, p.email, lesson, "unknown",
+                                f"cannot ask {backend_name}: {exc}") for p in items]
                 continue
             for item in items:
                 if answer.state == "sent":
@@ -215,7 +255,8 @@ class _Run:
                 elif answer.state == "absent":
                     self.store.resolve(course.slug, item.email, lesson, sent=False,
                                        delays=course.delays)
-                out.append(Settled(course.slug, item.email, lesson, answer.state, answer.note))
+                out.append(Settled(course.slug, item.email, lesson, answer.state, answer.note,
+                                   answer.when if answer.state == "unknown" else None))
         return out
 
     # ---- one course
@@ -298,11 +339,22 @@ class _Run:
         if len(emails) != len(recipients):
             recipients = tuple(r for r in recipients if r.email in emails)
             audience = Audience(kind="recipients", recipients=recipients)
+        if backend.looks_up:
+            # the ESP decides: a group it already holds under this name is not sent again.
+            # The name is this run's own, so only a restored store could repeat it: the
+            # statistics index alone (one call) is asked, not the archive.
+            found = backend.lookup(batch, audience, at_least=0)
+            if found:
+                return self._already_at_esp(course, lesson, base, batch, emails, email,
+                                            backend, found[0])
+        crashpoint("course:before-intent")
         self.store.record_intent(course.slug, lesson.number, emails, run_id=self.run_id,
                                  batch=batch, backend=backend.name,
                                  content_hash=email.content_hash, now=self.now)
+        crashpoint("course:after-intent")
         try:
             receipt = backend.send(email, audience)
+            crashpoint("course:after-call")
         except SendError as exc:
             reason = str(exc)
             if exc.ambiguous:
@@ -320,11 +372,23 @@ class _Run:
         sent = tuple(e for e in emails if e not in refused)
         self.store.record_sent(course.slug, lesson.number, sent, sent_at=self.now,
                                provider_id=receipt.provider_id, delays=course.delays)
+        crashpoint("course:after-record")
         failures = tuple((e, refused[e]) for e in emails if e in refused)
         if failures:
             self.store.record_failed(course.slug, lesson.number, failures)
         return dataclasses.replace(base, batch=batch, sent=sent, failed=failures,
                                    provider_id=receipt.provider_id)
+
+    def _already_at_esp(self, course: Course, lesson: Lesson, base: LessonSend, batch: str,
+                        emails: tuple[str, ...], email: Email, backend: BaseBackend,
+                        found: EspIssue) -> LessonSend:
+        log.warning("%s: %s", course.slug, went_out(found, batch))
+        self.store.record_intent(course.slug, lesson.number, emails, run_id=self.run_id,
+                                 batch=batch, backend=backend.name,
+                                 content_hash=email.content_hash, now=self.now)
+        self.store.record_sent(course.slug, lesson.number, emails, sent_at=found.when or self.now,
+                               provider_id=f"issue {found.id}", delays=course.delays)
+        return dataclasses.replace(base, batch=batch, sent=emails, provider_id=f"issue {found.id}")
 
     def _send_each(self, course: Course, lesson: Lesson, email: Email,
                    recipients: tuple[Recipient, ...], backend: BaseBackend,
@@ -388,7 +452,9 @@ class _Journal:
                                  content_hash=self.content_hash, now=self.now)
         self._open = email
 
-    def done(self, recipient: Recipient, error: str | None = None) -> None:
+    def done(self, recipient: Recipient, error: str | None = None, *,
+             temporary: bool = False) -> None:
+        # a deferred (4xx) copy is a failure to the store: a later run retries it anyway
         email = recipient.email.lower()
         if error is None:
             self.store.record_sent(self.course.slug, self.lesson, [email], sent_at=self.now,

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.errors import PublisherError
+from publisher.oslock import FolderLock
 
 SCHEMA_VERSION = 1
 #: definite failures (nothing was sent) are retried by later runs this many times in all
@@ -181,6 +182,10 @@ class CourseStore:
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
                             (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
+            from publisher.oserrors import sqlite_failure
+
+            if isinstance(exc, sqlite3.OperationalError):  # the OS refused: one line, a fix
+                raise sqlite_failure(exc, path, path.parent.parent) from exc
             raise StoreError.at(path, None, f"cannot open the course store ({exc})") from exc
 
     @classmethod
@@ -468,22 +473,17 @@ class CourseStore:
 class RunLock:
     """Only one ``course run`` / ``course sync`` at a time per newsletter folder.
 
-    An exclusive transaction on a separate small SQLite file: the operating system releases
-    it when the process ends, however it ends (a killed run leaves no stale lock), and it
-    works wherever SQLite does. A second run fails at once with a message naming the first.
+    A :class:`publisher.oslock.FolderLock` on ``.publisher/courses.lock`` (released by the
+    operating system however the run ends). A second run fails at once with a message
+    naming the first.
     """
 
     def __init__(self, root: Path) -> None:
         self.path = root / ".publisher" / "courses.lock"
-        self._db: sqlite3.Connection | None = None
+        self._lock = FolderLock(self.path)
 
     def acquire(self, store: CourseStore) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=0, isolation_level=None)
-        try:
-            db.execute("BEGIN EXCLUSIVE")
-        except sqlite3.OperationalError:
-            db.close()
+        if not self._lock.acquire():
             holder = store.last_unfinished_run()
             who = ""
             if holder:
@@ -491,11 +491,7 @@ class RunLock:
                 who = f" (pid {holder[0]}, started {started})"
             raise StoreError(f"another `publisher course run` or `course sync` is already "
                              f"running in this folder{who}; nothing was sent by this one",
-                             hint="cron can simply try again at the next tick") from None
-        self._db = db
+                             hint="cron can simply try again at the next tick")
 
     def release(self) -> None:
-        if self._db is not None:
-            self._db.execute("ROLLBACK")
-            self._db.close()
-            self._db = None
+        self._lock.release()

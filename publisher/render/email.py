@@ -19,8 +19,10 @@ from publisher.config import Project
 from publisher.i18n import format_date, strings
 from publisher.models import Email, Issue
 from publisher.render.body import RenderedBody, markdown_to_html, render_body
-from publisher.render.merge_tags import Dialect, dialect_for
-from publisher.render.templates import render_template
+from publisher.errors import TemplateError
+from publisher.render.merge_tags import Dialect, dialect_for, issue_values
+from publisher.render.soft_breaks import soft_breaks
+from publisher.render.templates import render_template, template_file
 from publisher.render.utm import add_utm
 
 
@@ -31,6 +33,11 @@ def _library_html(project: Project) -> str:
         return ""
     html, _ = markdown_to_html(library.text, project)
     return html
+
+
+@lru_cache(maxsize=8)
+def _library_email_html(project: Project) -> str:
+    return soft_breaks(_library_html(project))
 
 
 @lru_cache(maxsize=8)
@@ -98,7 +105,9 @@ def email_context(issue: Issue, project: Project, body: RenderedBody,
         "show_title": not title_in_body(title_html, body.html),
         "series": series,
         "date": format_date(issue.date, settings.site.language),
-        "body_html": Markup(body.html),
+        # soft breaks are the email's only: the page wraps by CSS, and search reads words
+        "body_html": Markup(soft_breaks(body.html)),
+        "library_html": Markup(_library_email_html(project)),
         "body_text": body.text,
         "reason": settings.footer.reason.replace("{series}", series.title if series else ""),
         "links": {
@@ -128,7 +137,16 @@ def render_email(issue: Issue, project: Project, *, backend: str | None = None,
     if settings.email.utm:
         html = add_utm(html, own_url=settings.site.base_url, source=issue.series,
                        campaign=issue.key)
-    html = inline_css(html)
+    if not html.strip():
+        raise TemplateError.at(template_file(project, f"email/{template}.html"), 1,
+                               "the template (or one it extends) renders to nothing; expected the "
+                               "email's HTML")
+    try:
+        html = inline_css(html)
+    except Exception as exc:  # lxml or cssutils refusing what the template made
+        raise TemplateError.at(template_file(project, f"email/{template}.html"), None,
+                               f"the HTML could not be inlined ({type(exc).__name__}: "
+                               f"{exc}); expected an HTML document") from None
     digest = hashlib.sha256(
         "\0".join((issue.title, html, text)).encode("utf-8")).hexdigest()
     domain = settings.sender.email.rpartition("@")[2]
@@ -146,4 +164,5 @@ def render_email(issue: Issue, project: Project, *, backend: str | None = None,
         content_hash=digest,
         language=settings.site.language,
         list_unsubscribe=dialect.unsubscribe_url,
+        tag_values=tuple(issue_values(project, issue).items()),
     )

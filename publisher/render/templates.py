@@ -68,6 +68,44 @@ def render_template(project: Project, name: str, context: dict[str, Any]) -> str
         path, line = _template_frame(exc)
         raise TemplateError.at(_template_path(project, path or name), line,
                                f"template error: {exc}") from None
+    except UnicodeDecodeError:  # a template (or a file it includes) that is not UTF-8
+        raise _undecodable(project, name) from None
+    except RecursionError as exc:  # a template that includes itself, a macro that recurses
+        path, line = _template_frame(exc)
+        raise TemplateError.at(_template_path(project, path or name), line,
+                               "template error: it includes or calls itself without end"
+                               ) from None
+    except Exception as exc:  # {{ 1/0 }}, a filter given the wrong kind of value, ...
+        path, line = _template_frame(exc)
+        raise TemplateError.at(_template_path(project, path or name), line,
+                               f"template error: {type(exc).__name__}: {exc}") from None
+
+
+def _undecodable(project: Project, name: str) -> TemplateError:
+    """The template file (of ``name``'s folder, own templates first) that is not UTF-8."""
+    folder = name.rpartition("/")[0]
+    for directory in template_dirs(project):
+        base = directory / folder if folder else directory
+        for path in sorted(base.rglob("*")) if base.is_dir() else ():
+            try:
+                text = path.read_bytes()
+                text.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = text[: exc.start].count(b"\n") + 1
+                return TemplateError.at(_template_path(project, str(path)), line,
+                                        f"not UTF-8 text (byte {exc.start}); save the file "
+                                        "as UTF-8")
+            except OSError:
+                continue
+    return TemplateError.at(_template_path(project, name), None, "not UTF-8 text")
+
+
+def template_file(project: Project, name: str) -> Path:
+    """The file ``name`` is loaded from (the folder's own first), as the author knows it."""
+    for directory in template_dirs(project):
+        if (directory / name).is_file():
+            return project.relative(directory / name)
+    return project.relative(project.templates_dir / name)
 
 
 def _template_path(project: Project, filename: str) -> Path:

@@ -14,13 +14,12 @@ import textwrap
 import lxml.html
 from lxml.html import HtmlElement
 
-from publisher.render.merge_tags import TAG_RE
+from publisher.render.merge_tags import tag_stand_ins
 
 WIDTH = 72
 _SPACES = re.compile(r"[ \t\r\n]+")
-_GLUE = "\x00"  # stands for a space inside an ESP tag while wrapping: tags must not be split
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote",
-           "pre", "hr"}
+           "pre", "hr", "dl"}
 
 
 def html_to_text(body_html: str, *, width: int = WIDTH) -> str:
@@ -42,8 +41,10 @@ def _inline(element: HtmlElement) -> str:
     for child in element:
         if isinstance(child.tag, str):
             cls = child.get("class", "")
-            if cls == "cell-label":
+            if cls in ("cell-label", "footnote-backref"):
                 pass
+            elif cls == "footnote-ref":  # the superscript number of a footnote
+                parts.append(f"[{child.text_content().strip()}]")
             elif child.tag == "br":
                 parts.append("\n")
             elif child.tag == "a":
@@ -74,8 +75,9 @@ def _clean(text: str) -> str:
 
 
 def _wrap(text: str, width: int, first: str = "", rest: str = "") -> str:
-    """Fill lines to ``width``; an ESP tag (``[% param.url_unsub %]``) is never broken."""
-    glued = TAG_RE.sub(lambda m: m.group(0).replace(" ", _GLUE), _clean(text))
+    """Fill lines to ``width``; an ESP tag (``[% param.url_unsub %]``) is never broken, and
+    is measured as about what it becomes (an IF or END as nothing), see :func:`tag_stand_ins`."""
+    glued, restore = tag_stand_ins(_clean(text))
     out = []
     for index, line in enumerate(glued.split("\n")):
         prefix = first if index == 0 else rest
@@ -85,7 +87,7 @@ def _wrap(text: str, width: int, first: str = "", rest: str = "") -> str:
         out.append(textwrap.fill(line, width=width, initial_indent=prefix,
                                  subsequent_indent=rest, break_long_words=False,
                                  break_on_hyphens=False))
-    return "\n".join(out).replace(_GLUE, " ")
+    return restore("\n".join(out))
 
 
 def _blocks(container: HtmlElement, width: int) -> list[str]:
@@ -125,6 +127,8 @@ def _block(element: HtmlElement, width: int) -> str:
     if tag in ("h1", "h2"):
         text = _clean(_inline(element))
         return f"{text}\n{('=' if tag == 'h1' else '-') * min(len(text), width)}"
+    if tag == "hr":
+        return "-" * 20
     if tag.startswith("h") and len(tag) == 2:
         return _clean(_inline(element)).upper() if element.getparent() is not None else ""
     if tag == "p":
@@ -136,11 +140,25 @@ def _block(element: HtmlElement, width: int) -> str:
         return "\n".join(("> " + line).rstrip() for line in inner.split("\n"))
     if tag == "pre":
         return element.text_content().rstrip()
-    if tag == "hr":
-        return "-" * 20
     if tag == "table":
         return _table(element, width)
+    if tag == "dl":
+        return _definitions(element, width)
     return "\n\n".join(_blocks(element, width))
+
+
+def _definitions(element: HtmlElement, width: int) -> str:
+    """A definition list: each term on its own line, its definitions indented under it."""
+    lines = []
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag == "dt":
+            lines.append(_wrap(_inline(child), width))
+        elif child.tag == "dd":
+            inner = "\n\n".join(b for b in _blocks(child, width - 4) if b.strip())
+            lines.append("\n".join(("    " + line).rstrip() for line in inner.split("\n")))
+    return "\n".join(lines)
 
 
 def _list(element: HtmlElement, width: int, indent: str) -> str:

@@ -38,11 +38,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import email.utils
 import json
 import signal
+import socket
+import struct
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -51,8 +54,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from publisher.backends.sendsay_client import mask_secrets  # one masking rule for both
-from publisher.testing.fake_sendsay_account import SendsayAccount, read_credentials
-from publisher.testing.fake_sendsay_checks import ApiError, bad, missing
+from publisher.testing.fake_sendsay_account import AccountClock, SendsayAccount, read_credentials
+from publisher.testing.fake_sendsay_catalogue import OldIssue
+from publisher.testing.fake_sendsay_checks import MOSCOW, ApiError, bad, missing
 
 ACCOUNT_PREFIX = "/general/api/v100/json/"
 DEFAULT_LOGIN = "x_1693831336455"
@@ -129,7 +133,7 @@ class Fault:
     for a sender (the mailing may be running while the client sees a failure).
     """
 
-    kind: str  # "drop" | "http_error" | "non_json" | "delay"
+    kind: str  # "drop" | "reset" | "http_error" | "non_json" | "delay"
     remaining: int
     action: str | None = None  # only requests with this action (or containing it, in a batch)
     status: int = 502
@@ -137,8 +141,8 @@ class Fault:
 
     @property
     def label(self) -> str:
-        return {"drop": "drop", "http_error": f"http_{self.status}", "non_json": "non_json",
-                "delay": f"delay_{self.seconds:g}"}[self.kind]
+        return {"drop": "drop", "reset": "reset", "http_error": f"http_{self.status}",
+                "non_json": "non_json", "delay": f"delay_{self.seconds:g}"}[self.kind]
 
 
 # --------------------------------------------------------------------------- HTTP plumbing
@@ -163,6 +167,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Silence stderr access logging: the JSON request log is the record."""
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header on the account's clock (which tests may set apart)."""
+        return email.utils.format_datetime(self.server.fake.account.clock.utc(), usegmt=True)
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = False  # server_close() joins handler threads, so nothing outlives stop()
@@ -181,20 +189,30 @@ class FakeSendsay:
 
     ``groups`` maps list ids to recipient counts (what ``stat.uni`` numbers derive from);
     ``senders`` restricts ``from.email`` when given; sessions die after ``session_lifetime``
-    seconds without use (None: never). Start it with ``with FakeSendsay(...) as fake:`` or
-    :meth:`start`/:meth:`stop`.
+    seconds without use (None: never). ``timezone`` is the account's zone for every date it
+    writes, ``clock_offset`` seconds put its clock ahead of (negative: behind) this machine's,
+    and ``stats_lag`` seconds pass before a new issue appears in ``stat.uni`` (see
+    :class:`~publisher.testing.fake_sendsay_account.AccountClock`); ``catalogue`` holds old
+    issues (a back catalogue for ``issue.list``/``issue.get``, see fake_sendsay_catalogue).
+    Start it with
+    ``with FakeSendsay(...) as fake:`` or :meth:`start`/:meth:`stop`.
     """
 
     def __init__(self, *, login: str = DEFAULT_LOGIN, apikey: str | None = "fake-apikey",
                  password: str | None = "fake-password", sublogin: str = "",
                  groups: Mapping[str, int] | None = None, senders: list[str] | None = None,
                  session_lifetime: float | None = None, log_path: Path | str | None = None,
-                 host: str = "127.0.0.1", port: int = 0, track_running_polls: int = 1) -> None:
+                 host: str = "127.0.0.1", port: int = 0, track_running_polls: int = 1,
+                 timezone: dt.tzinfo = MOSCOW, clock_offset: float = 0.0,
+                 stats_lag: float = 0.0, catalogue: Iterable[OldIssue] = ()) -> None:
         self.account = SendsayAccount(
             login=login, apikey=apikey, password=password, sublogin=sublogin,
             groups=groups if groups is not None else {"pl01": 120},
             senders=senders, session_lifetime=session_lifetime,
-            track_running_polls=track_running_polls)
+            track_running_polls=track_running_polls,
+            account_clock=AccountClock(dt.timedelta(seconds=clock_offset), timezone,
+                                       stats_lag))
+        self.account.add_back_catalogue(catalogue)  # old issues for issue.list / issue.get
         self.login = login
         self.log_path = Path(log_path) if log_path is not None else None
         self._address = (host, port)
@@ -285,6 +303,16 @@ class FakeSendsay:
         """Make ``track.get`` report ``statuses`` in turn for this track (the last one repeats)."""
         self.account.script_track(track_id, statuses)
 
+    @property
+    def clock(self) -> AccountClock:
+        """The account's clock: ``fake.clock.advance(600)`` lets ten minutes pass for it."""
+        return self.account.clock
+
+    def reset_connection_after_send(self, count: int = 1) -> None:
+        """Execute the next ``count`` ``issue.send`` (logged ``ok``), then reset the TCP
+        connection (RST) instead of answering."""
+        self._add_fault(Fault("reset", count, action="issue.send"))
+
     def drop_connection_after_send(self, count: int = 1) -> None:
         """Execute the next ``count`` ``issue.send`` (logged ``ok``), then hang up, unanswered."""
         self._add_fault(Fault("drop", count, action="issue.send"))
@@ -318,7 +346,7 @@ class FakeSendsay:
         """Consume one use of the first fault that applies to a request with these actions."""
         with self._log_lock:
             for fault in self._faults:
-                applies = sent if fault.kind == "drop" else (
+                applies = sent if fault.kind in ("drop", "reset") else (
                     fault.action is None or fault.action in actions)
                 if applies:
                     fault.remaining -= 1
@@ -396,8 +424,11 @@ class FakeSendsay:
 
         body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
         content_type = "application/json; charset=utf-8"
-        if fault is not None and fault.kind == "drop":
+        if fault is not None and fault.kind in ("drop", "reset"):
             handler.close_connection = True
+            if fault.kind == "reset":  # close with SO_LINGER 0: the peer gets an RST
+                handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                              struct.pack("ii", 1, 0))
             return  # the socket is closed without a byte of answer
         if fault is not None and fault.kind == "delay":
             if self._stopping.wait(fault.seconds):
@@ -465,6 +496,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sender", action="append", default=None, metavar="EMAIL",
                         help="allowed from.email (repeatable; default: any)")
     parser.add_argument("--session-lifetime", type=float, default=None, metavar="SECONDS")
+    parser.add_argument("--clock-offset", type=float, default=0.0, metavar="SECONDS",
+                        help="the account's clock is this far ahead of this machine's")
+    parser.add_argument("--utc-offset", type=float, default=3.0, metavar="HOURS",
+                        help="the account's time zone (default 3: Moscow)")
     parser.add_argument("--log", type=Path, default=None, metavar="FILE",
                         help="append the request log to FILE as JSON lines")
     args = parser.parse_args(argv)
@@ -478,7 +513,9 @@ def main(argv: list[str] | None = None) -> int:
     fake = FakeSendsay(login=args.login, apikey=args.apikey, password=args.password,
                        sublogin=args.sublogin, groups=dict(args.group) or None,
                        senders=args.sender, session_lifetime=args.session_lifetime,
-                       log_path=args.log, host=args.host, port=args.port)
+                       log_path=args.log, host=args.host, port=args.port,
+                       clock_offset=args.clock_offset,
+                       timezone=dt.timezone(dt.timedelta(hours=args.utc_offset)))
     with fake:
         print(f"Fake Sendsay listening on {fake.base_url} "
               f"(account address {fake.account_url}); Ctrl+C stops it", flush=True)

@@ -20,13 +20,14 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from publisher.testing.fake_sendsay_catalogue import OldIssue, issue_get
 from publisher.testing.fake_sendsay_checks import (
     ApiError, IssueRecord, apply_datakey, bad, check_attaches, check_labels, deep_copy,
-    format_dt, is_email, later_time, member_email, missing, now_moscow, parse_datakey,
+    MOSCOW, format_dt, is_email, later_time, member_email, missing, parse_datakey,
     parse_day, parse_users_list, query_issue_stats, required_str,
 )
 
@@ -78,6 +79,36 @@ def _same(a: Any, b: str | None) -> bool:
     return isinstance(a, str) and b is not None and hmac.compare_digest(a.encode(), b.encode())
 
 
+# --------------------------------------------------------------------------- the clock
+
+
+@dataclass
+class AccountClock:
+    """The account's clock: real time shifted by ``offset``, written in ``timezone``.
+
+    Sendsay writes dates as naive wall-clock time of the account's zone (Moscow is assumed by
+    the spec, §5.3); tests put the double in UTC, Moscow or +10 h and its clock minutes away
+    from the client's, so a client that trusts its own clock or a fixed zone is caught.
+    ``stats_lag`` seconds pass before a new issue shows up in ``stat.uni`` (§5.4: statistics
+    can lag a little for a brand-new issue); ``issue.list`` shows it at once.
+    """
+
+    offset: dt.timedelta = dt.timedelta(0)
+    timezone: dt.tzinfo = MOSCOW
+    stats_lag: float = 0.0
+
+    def utc(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset
+
+    def now(self) -> dt.datetime:
+        """Account wall-clock time, naive, to the second (how Sendsay writes dates)."""
+        return self.utc().astimezone(self.timezone).replace(tzinfo=None, microsecond=0)
+
+    def advance(self, seconds: float) -> None:
+        """Move the account's clock forward (a test's way to let minutes pass)."""
+        self.offset += dt.timedelta(seconds=seconds)
+
+
 # --------------------------------------------------------------------------- tracks
 
 
@@ -114,7 +145,8 @@ class SendsayAccount:
     def __init__(self, *, login: str, apikey: str | None, password: str | None, sublogin: str,
                  groups: Mapping[str, int], senders: list[str] | None,
                  session_lifetime: float | None, track_running_polls: int = 1,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 account_clock: AccountClock | None = None) -> None:
         self.login = login
         self.sublogin = sublogin
         self._apikey = apikey
@@ -124,6 +156,8 @@ class SendsayAccount:
         self.session_lifetime = session_lifetime
         self.track_running_polls = track_running_polls
         self._clock = clock
+        #: the account's wall clock and time zone (tests set them apart from the client's)
+        self.clock = account_clock or AccountClock()
         self.lock = threading.RLock()
         self.sessions: dict[str, float] = {}  # session value -> last use (clock)
         self.tracks: dict[str, Track] = {}
@@ -144,7 +178,10 @@ class SendsayAccount:
             "member.set": self._member_set, "member.get": self._member_get,
             "sequence.member.start": self._sequence_member_start,
             "issue.list": self._issue_list, "stat.uni": self._stat_uni,
+            "issue.get": self._issue_get,
         }
+        #: issue id -> when it was created (account clock), for the statistics lag
+        self._created: dict[int, dt.datetime] = {}
 
     # ---- entry point
 
@@ -354,7 +391,7 @@ class SendsayAccount:
     def _accept(self, request: dict[str, Any], sendwhen: str, later: dt.datetime | None,
                 letter: dict[str, Any], group: str | None, members: int,
                 labels: tuple[str, ...]) -> dict[str, Any]:
-        now = now_moscow()
+        now = self.clock.now()
         track_id = str(self._next_track)
         self._next_track += 1
         final = -4 if sendwhen == "later" else -1
@@ -364,6 +401,7 @@ class SendsayAccount:
             id=self._next_issue, track_id=track_id, sendwhen=sendwhen, group=group,
             members=members, date=later or now, name=name if isinstance(name, str) else None,
             labels=labels, letter=letter))
+        self._created[self._next_issue] = now
         self._next_issue += 1
         answer: dict[str, Any] = {"track.id": track_id}
         if group == "personal":
@@ -500,5 +538,34 @@ class SendsayAccount:
         rows.sort(key=lambda i: (i.date, i.id))
         return {"list": [{"id": i.id, "gid": i.group, "date": format_dt(i.date)} for i in rows]}
 
+    def add_back_catalogue(self, old_issues: Iterable[OldIssue]) -> None:
+        """Issues sent before the double started (see fake_sendsay_catalogue)."""
+        with self.lock:
+            for old in old_issues:
+                self.issues.append(old.record())
+                self._next_issue = max(self._next_issue, old.id + 1)
+
+    def _issue_get(self, request: dict[str, Any]) -> dict[str, Any]:
+        return issue_get(self.archived_issues(), request)
+
     def _stat_uni(self, request: dict[str, Any]) -> dict[str, Any]:
-        return {"list": query_issue_stats(self.archived_issues(), request)}
+        return {"list": query_issue_stats(self._in_statistics(), request)}
+
+    def _in_statistics(self) -> list[IssueRecord]:
+        """Archived issues old enough to be counted: statistics lag behind (§5.4)."""
+        lag = self.clock.stats_lag
+        if lag <= 0:
+            return self.archived_issues()
+        cutoff = self.clock.now() - dt.timedelta(seconds=lag)
+        return [i for i in self.archived_issues() if self._created.get(i.id, i.date) <= cutoff]
+
+    def _issue_get(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One archived issue (§6.4, assumed shape): ``id``, ``gid``, ``dt``, ``name``, letter."""
+        issue_id = request.get("id")
+        if issue_id is None:
+            raise missing("id")
+        found = next((i for i in self.archived_issues() if str(i.id) == str(issue_id)), None)
+        if found is None:
+            raise ApiError("error/issue/not_found", str(issue_id))
+        return {"obj": {"id": found.id, "gid": found.group, "dt": format_dt(found.date),
+                        "name": found.name, "letter": deep_copy(found.letter)}}

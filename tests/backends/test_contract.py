@@ -43,7 +43,8 @@ class Journal:
     def start(self, recipient: Recipient) -> None:
         self.events.append(("start", recipient.email, None))
 
-    def done(self, recipient: Recipient, error: str | None = None) -> None:
+    def done(self, recipient: Recipient, error: str | None = None, *,
+             temporary: bool = False) -> None:
         self.events.append(("done", recipient.email, error))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 
@@ -139,13 +140,29 @@ def test_no_credentials_is_a_config_error() -> None:
     assert "SENDSAY_APIKEY" in (info.value.hint or "")
 
 
-def test_reconcile_finds_a_sent_issue_by_name(sendsay: FakeSendsay, sample_sendsay) -> None:  # type: ignore[no-untyped-def]
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
-    with make(sendsay) as backend:
-        assert backend.reconcile("upravlyay-ka/other", LIST, since).state == "absent"
+@pytest.mark.parametrize("hours", [0, 3, 10, -5])
+@pytest.mark.parametrize("lag", [0, 600])
+def test_lookup_finds_a_sent_issue_by_name_in_any_zone(sample_sendsay, hours: int,
+                                                      lag: int) -> None:  # type: ignore[no-untyped-def]
+    """The account's zone is not ours, and its statistics may lag: the name still decides."""
+    zone = dt.timezone(dt.timedelta(hours=hours))
+    key = sample_sendsay.email.issue_key
+    with FakeSendsay(login=SENDSAY_LOGIN, apikey=SENDSAY_APIKEY, groups={"pl01": 120},
+                     timezone=zone, stats_lag=lag) as fake, \
+            make(fake, timezone=f"Etc/GMT{-hours:+d}" if hours else "UTC") as backend:
+        assert backend.lookup(key, LIST) == []
         backend.send(sample_sendsay.email, LIST)
-        found = backend.reconcile(sample_sendsay.email.issue_key, LIST, since)
-    assert found.state == "sent" and found.ref.startswith("issue ")
+        backend.send(dataclasses.replace(sample_sendsay.email, issue_key="news/other"), LIST)
+        fake.clear_requests()
+        (found,) = backend.lookup(key, LIST)
+        actions = [e["action"] for e in fake.requests]
+        assert backend.lookup("news/third", LIST) == []  # another issue's name is no match
+    assert found.name == key and found.id == "1001"
+    assert found.when is not None
+    assert abs(found.when - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=30)
+    # statistics first; only when they lag, the archive (issue.list) and names (issue.get)
+    assert actions == (["stat.uni", "issue.list", "issue.get", "issue.get", "batch"] if lag
+                       else ["stat.uni"])
 
 
 def test_status_reports_track_and_funnel(sendsay: FakeSendsay, sample_sendsay) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ ISSUE_CASES = {
     "missing_title": "2: 'title' is required",
     "bad_date": "3: 'date' must be YYYY-MM-DD, got '15/01/2025'",
     "impossible_date": "3: not a real date: 2020-13-15 (month must be in 1..12)",
-    "bad_number": "5: 'number' must be a whole number from 1, got 'first'",
+    "bad_number": "5: 'number' must be a whole number from 1 to 1,000,000, got 'first'",
     "unknown_series": "4: unknown series 'newz' (did you mean 'news'?)",
     "unknown_field": "6: unknown field 'preheder' (did you mean 'preheader'?)",
     "missing_image": "9: image not found: images/no-such-file.png",

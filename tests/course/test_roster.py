@@ -71,7 +71,7 @@ def test_import_reports_each_bad_line_and_keeps_the_good_ones(tmp_path: Path) ->
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[:4] == [
-        f"Error: {csv}:3: invalid email address 'not-an-address'",
+        f"Error: {csv}:3: not an email address: 'not-an-address'",
         f"Error: {csv}:4: duplicate row: anna@example.org is already on line 2; skipped",
         f"Error: {csv}:5: unknown time zone 'Mars/Olympus' (expected an IANA name such as "
         "'Asia/Yekaterinburg')",

@@ -150,11 +150,14 @@ def test_smtp_send_reports_refused_and_retries_only_them(project, smtpd: SmtpSer
     root = make(project, "smtp", smtpd=smtpd)
     smtpd.refuse.add("boris@example.org")
     result = invoke(root, "send", "hello", "--yes")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # sent, but some recipients failed
     assert "Refused: boris@example.org: 550 5.1.1 mailbox unavailable" in result.output
     assert "2 accepted; 1 refused: boris@example.org (550 5.1.1 mailbox unavailable)" \
         in result.output
-    assert invoke(root, "send", "hello", "--yes").exit_code == 1  # already sent
+    assert "`publisher send news/hello --retry-failed` tries them again" in result.output
+    again = invoke(root, "send", "hello", "--yes")
+    assert again.exit_code == 1  # already sent; the hint is the option that helps, not --force
+    assert "--retry-failed` tries them again" in again.output and "--force" not in again.output
     smtpd.refuse.clear()
     retry = invoke(root, "send", "hello", "--yes", "--retry-failed")
     assert retry.exit_code == 0, retry.output

@@ -1,0 +1,65 @@
+"""Secrets come from the environment and never reach the terminal or a log.
+
+The ESP may echo our request in its error text (a Sendsay error quoting the login request
+holds the password), so masking the keys of our own requests is not enough: :func:`scrub`
+removes the *values* of the secret environment variables from any text, and the CLI passes
+everything it prints about an error through it, and installs :class:`ScrubFilter` on its log
+handlers. Values shorter than :data:`MIN_LENGTH` are left alone (scrubbing every "a" would
+garble the message and hide nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from urllib.parse import quote, quote_plus
+
+#: the environment variables publisher reads credentials from (the backends' settings)
+SECRET_ENV = ("SENDSAY_APIKEY", "SENDSAY_PASSWORD", "SMTP_PASSWORD")
+MIN_LENGTH = 4
+MASK = "***"
+
+
+def secret_values(environ: os._Environ[str] | dict[str, str] | None = None) -> list[str]:
+    """The secret values set now, and the forms a request or an answer may quote them in
+    (JSON-escaped, URL-encoded), longest first so a longer form is masked whole."""
+    environ = os.environ if environ is None else environ
+    values: set[str] = set()
+    for name in SECRET_ENV:
+        value = environ.get(name) or ""
+        if len(value) >= MIN_LENGTH:
+            values.update((value, json.dumps(value)[1:-1], quote(value, safe=""),
+                           quote_plus(value)))
+    return sorted(values, key=len, reverse=True)
+
+
+def scrub(text: str, environ: os._Environ[str] | dict[str, str] | None = None) -> str:
+    """``text`` with every secret value (see :func:`secret_values`) replaced by ``***``."""
+    for value in secret_values(environ):
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+class ScrubFilter(logging.Filter):
+    """A log filter that scrubs the formatted message (and a traceback's text) of a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = scrub(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return True
+
+
+def scrub_logging(logger: logging.Logger | None = None) -> None:
+    """Install :class:`ScrubFilter` on every handler of ``logger`` (default: the root)."""
+    logger = logger or logging.getLogger()
+    for handler in logger.handlers:
+        if not any(isinstance(f, ScrubFilter) for f in handler.filters):
+            handler.addFilter(ScrubFilter())

