@@ -257,6 +257,7 @@ LAZY_COMMANDS = {
     "build": "archive_site.cli:build",
     "serve": "archive_site.cli_serve:serve",
     "course": "publisher.cli_course:course",
+    "stats": "publisher.stats.cli:stats",
     "import": "publisher.cli_import:import_group",
     "deploy": "publisher.cli_deploy:deploy",
     "publish-ready": "publisher.cli_ci:publish_ready",

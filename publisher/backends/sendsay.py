@@ -260,6 +260,10 @@ class SendsayBackend(BaseBackend):
                                                       item.get("gid"))
         return sorted(found.values(), key=lambda i: (i.when is None, i.when or 0, i.id))
 
+    def stat_rows(self, issue_key: str) -> list[dict[str, Any]]:
+        """Every ``stat.uni`` row of the issues named ``issue_key`` (for ``publisher stats``)."""
+        return self._client().stat_uni_issues(issue_key, first=50)
+
     def status(self, issue_key: str, ref: str) -> StatusReport | None:
         client = self._client()
         delivery = None

@@ -1,0 +1,53 @@
+"""``publisher stats``: sync the numbers of every real send, then write the local report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from publisher.cli import load
+
+
+@click.command()
+@click.option("--series", "series", metavar="SLUG", help="Only this newsletter or course.")
+@click.option("--since", metavar="DATE", help="Only sends on or after DATE (YYYY-MM-DD).")
+@click.option("--no-sync", is_flag=True, help="Do not ask the ESP; report what is stored.")
+@click.pass_context
+def stats(ctx: click.Context, series: str | None, since: str | None, no_sync: bool) -> None:
+    """Pull per-issue numbers, keep their history, write _report/index.html.
+
+    Sendsay sends: recipients, delivered, bounced, unique opens and clicks, unsubscribes
+    (stat.uni). SMTP and outbox sends: what the ledger knows (sent, refused, in doubt). The
+    numbers are kept in .publisher/stats.sqlite, so trends outlive the ESP's retention;
+    running it again only adds a history point when a number changed. The report is a local
+    file for the author, never part of the archive.
+
+    \b
+    Examples:
+      publisher stats
+      publisher stats --series upravlyay-ka --since 2026-01-01
+    """
+    from publisher.stats.report import write_report
+    from publisher.stats.store import StatsStore
+    from publisher.stats.sync import store_path, sync
+
+    project = load(ctx)
+    day = None
+    if since is not None:
+        try:
+            day = dt.date.fromisoformat(since)
+        except ValueError:
+            raise click.UsageError(f"--since must be a date YYYY-MM-DD, got {since!r}") from None
+    if series is not None and series not in {s.slug for s in project.settings.series}:
+        raise click.UsageError(f"--series: no newsletter or course {series!r} in the config")
+    with StatsStore(store_path(project)) as store:
+        if not no_sync:
+            report = sync(project, store, series=series, since=day)
+            for problem in report.problems:
+                click.echo(f"warning: {problem}; the report shows the numbers stored before",
+                           err=True)
+            click.echo(f"Synced {report.sends} sends, {report.changed} with new numbers.")
+        sends = store.sends(series=series, since=day.isoformat() if day else None)
+    page = write_report(project, sends, project.root / "_report")
+    click.echo(f"Report: {project.relative(page)} ({len(sends)} sends)")
