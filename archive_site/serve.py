@@ -41,6 +41,7 @@ from archive_site import serve_emails
 from archive_site.serve_watch import Watcher
 from publisher.config import CONFIG_NAME, Project, load_project
 from publisher.errors import PublisherError
+from publisher.secrets import scrub
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +208,7 @@ class Preview:
             except PublisherError as exc:
                 lines = list(exc.lines()) + [f"({note})" for note in getattr(exc, "__notes__", [])]
                 outcome = BuildOutcome(ok=False, seconds=time.perf_counter() - started,
-                                       changed=changed, errors=tuple(lines))
+                                       changed=changed, errors=tuple(map(scrub, lines)))
             except Exception as exc:  # a bug in a builder must not take the server down
                 log.debug("build crashed", exc_info=True)
                 detail = traceback.format_exception_only(type(exc), exc)[-1].strip()

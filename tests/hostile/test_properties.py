@@ -113,8 +113,10 @@ def test_markdown_pipeline_renders_or_reports(newsletter: Path, body: str) -> No
         assert checked.email is not None or checked.errors
 
 
-OUTPUTS = ("out", "_site", ".publisher", "._site.", ".out.")  # where commands may write
-COMMANDS = [("check",), ("render", DEFAULT_ISSUE, "--out", "out"), ("build", "--out", "_site")]
+# where commands may write: outputs, the outbox, publisher's own records
+OUTPUTS = ("out", "_site", ".publisher", "._site.", ".out.", "outbox")
+COMMANDS = [("check",), ("render", DEFAULT_ISSUE, "--out", "out"), ("build", "--out", "_site"),
+            ("send", DEFAULT_ISSUE, "--yes"), ("status",)]
 
 
 @st.composite
