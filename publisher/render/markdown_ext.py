@@ -141,7 +141,7 @@ class CellLabelProcessor(Treeprocessor):
 
 
 STACK_COLUMNS = 4  # tables this wide become cards on phones
-MANY_COLUMNS = 6  # ... and these get smaller type and always-wrapping cells on desktops
+MANY_COLUMNS = 6  # ... and these get smaller type and tighter cells
 SHORT_CELL = 40  # characters: a three-column table whose cells are all shorter stays a table
 
 
