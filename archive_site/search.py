@@ -112,7 +112,8 @@ def build_index(mirror: Path, language: str) -> dict[str, bytes]:
         command = [str(executable()), "--site", str(mirror), "--output-path", str(out),
                    "--force-language", language.split("-")[0], "--silent"]
         try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=600,
+            result = subprocess.run(command, capture_output=True, text=True,
+                                    encoding="utf-8", errors="replace", timeout=600,
                                     check=False)
         except OSError as exc:
             raise PublisherError(f"search: cannot run Pagefind ({exc})") from exc

@@ -196,7 +196,8 @@ def untrack(root: Path, paths: list[str]) -> None:
     if not paths or git is None:
         return
     result = subprocess.run([git, "rm", "--cached", "--quiet", "--", *paths], cwd=root,
-                            capture_output=True, text=True, check=False,
+                            capture_output=True, text=True,
+                            encoding="utf-8", errors="replace", check=False,
                             stdin=subprocess.DEVNULL)
     if result.returncode != 0:
         raise PublisherError(f"git rm --cached failed: {result.stderr.strip()}")

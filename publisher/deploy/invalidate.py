@@ -60,7 +60,8 @@ def _command(hook: str, urls: list[str], secrets: Secrets, cwd: Path) -> None:
     else:
         stdin = "".join(f"{u}\n" for u in urls)
     try:
-        result = subprocess.run(args, input=stdin, capture_output=True, text=True, cwd=cwd,
+        result = subprocess.run(args, input=stdin, capture_output=True, text=True,
+                                encoding="utf-8", errors="replace", cwd=cwd,
                                 timeout=600, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise PublisherError(f"deploy.invalidate: {args[0]}: "

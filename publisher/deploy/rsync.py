@@ -60,6 +60,7 @@ class RsyncTarget:
 
     def _check_version(self) -> None:
         result = subprocess.run([self.rsync, "--version"], capture_output=True, text=True,
+                                encoding="utf-8", errors="replace",
                                 check=False)
         match = re.search(r"version\s+(\d+)\.(\d+)\.(\d+)", result.stdout)
         found = tuple(int(x) for x in match.groups()) if match else (0, 0, 0)
@@ -96,7 +97,8 @@ class RsyncTarget:
              ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
         command = [self.rsync, "-e", self.ssh, *args]
         try:
-            result = subprocess.run(command, capture_output=True, text=True, check=False,
+            result = subprocess.run(command, capture_output=True, text=True,
+                                    encoding="utf-8", errors="replace", check=False,
                                     stdin=subprocess.DEVNULL, timeout=3600)
         except subprocess.TimeoutExpired:
             raise PublisherError(f"{self.label}: {what}: rsync took over an hour; "
