@@ -7,6 +7,8 @@ server's mailbox must show exactly one delivery per recipient.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from publisher.testing.fake_sendsay import FakeSendsay
@@ -33,7 +35,9 @@ def test_sendsay_crash_before_the_call_is_confirmed_absent_then_sent_once(
 
     early = run(root, "send", "hello", "--yes", env=sendsay_env())
     assert early.returncode == 4, early.stderr  # not settled yet: run again later
-    assert "if it still does not in 5 min, it is settled as not sent" in early.stderr
+    # the minutes left count down from 5 (a loaded machine may take a minute between runs)
+    assert re.search(r"if it still does not in [1-5] min, it is settled as not sent",
+                     early.stderr), early.stderr
     assert "run `publisher send news/hello` again after " in early.stderr
     assert sendsay.executed_sends() == []
 
