@@ -53,12 +53,12 @@ from publisher.config import Project
 from publisher.errors import LedgerError
 from publisher.models import Audience, Recipient
 from publisher.oslock import FolderLock
+from publisher.secrets import scrub
 from publisher.subscribers import describe
 
 LEDGER_NAME = "ledger.jsonl"
 DELIVERIES = "deliveries"
 STATES = ("sent", "failed", "unknown", "scheduled")
-SECRET_ENV = ("SENDSAY_APIKEY", "SENDSAY_PASSWORD", "SMTP_PASSWORD")
 _FIELDS: dict[str, tuple[str, ...]] = {
     "intent": ("id", "issue", "hash", "audience", "audience_desc", "recipients", "backend",
                "test", "at"),
@@ -85,17 +85,8 @@ def delivery_line(mark: str, address: str, reason: str = "") -> bytes:
     """One delivery-log record: ``<mark> <address>[<TAB>reason]``."""
     text = f"{mark} {delivery_key(address)}"
     if reason:
-        text += "\t" + " ".join(redact(reason).split())
+        text += "\t" + " ".join(scrub(reason).split())
     return (text + "\n").encode("utf-8")
-
-
-def redact(text: str) -> str:
-    """``text`` with the value of every secret environment variable replaced by ``***``."""
-    for name in SECRET_ENV:
-        value = os.environ.get(name)
-        if value and len(value) >= 4:
-            text = text.replace(value, "***")
-    return text
 
 
 def audience_key(audience: Audience) -> str:
@@ -329,7 +320,7 @@ class Ledger:
             yield
 
     def _append(self, record: dict[str, Any]) -> None:
-        record = {k: (redact(v) if isinstance(v, str) else v) for k, v in record.items()
+        record = {k: (scrub(v) if isinstance(v, str) else v) for k, v in record.items()
                   if v is not None or k == "scheduled_for"}
         record["crc"] = _crc(record)
         line = json.dumps(record, ensure_ascii=False) + "\n"

@@ -33,7 +33,8 @@ from publisher.backends.base import BaseBackend, Delivery, EspIssue, Reconciliat
 from publisher.config import Project
 from publisher.errors import (EXIT_PARTIAL, EXIT_UNKNOWN, LedgerError, OutcomeUnknown,
                               PublisherError, SendError)
-from publisher.ledger import Ledger, LedgerEntry, Progress, audience_key, delivery_key, redact
+from publisher.secrets import scrub
+from publisher.ledger import Ledger, LedgerEntry, Progress, audience_key, delivery_key
 from publisher.models import Audience, Email, Recipient, SendReceipt
 from publisher.oserrors import os_failure
 from publisher.settle import describe as describe_moment
@@ -509,7 +510,7 @@ def _follow(ledger: Ledger, entry_id: str, backend: BaseBackend, receipt: SendRe
     try:
         delivery = backend.wait(receipt, reporter.track)
     except SendError as exc:
-        reporter.note(f"could not follow the delivery: {redact(str(exc))}; "
+        reporter.note(f"could not follow the delivery: {scrub(str(exc))}; "
                       "`publisher status` asks again later")
         return None
     if delivery is None:
