@@ -18,6 +18,7 @@ cancels out).
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from publisher.backends.base import BaseBackend, EspIssue, Reconciliation
 from publisher.models import Audience
@@ -66,7 +67,10 @@ def settle(backend: BaseBackend, issue_key: str, audience: Audience, *, known: i
         return Reconciliation("absent", note=f"{backend.name} has no issue named {issue_key} "
                                              f"{elapsed.total_seconds() / 60:.0f} min after the "
                                              f"attempt ({clock}; settling time {minutes:g} min)")
-    wait = max(0, int((backend.settle_after - elapsed).total_seconds() // 60) + 1)
+    # HTTP dates have a one-second resolution, so a fresh attempt can look a moment in the
+    # future: never announce more than the settling time itself, and round the rest up.
+    left = min(backend.settle_after, backend.settle_after - elapsed).total_seconds()
+    wait = max(1, math.ceil(left / 60))
     return Reconciliation(
         "unknown", when=deadline,
         note=f"{backend.name} does not know an issue named {issue_key} yet (its statistics can "
