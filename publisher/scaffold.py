@@ -44,6 +44,7 @@ _GITIGNORE = """\
 /outbox/
 /.publisher/cache/
 /.publisher/*.lock
+/.publisher/*.lock-journal
 /.publisher/*-wal
 /.publisher/*-shm
 """

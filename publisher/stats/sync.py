@@ -130,7 +130,7 @@ def _from_ledger(ledger: Ledger, entry: LedgerEntry, titles: dict[str, str],
                  stamp: str) -> SendStats:
     sent, refused, deferred = entry.accepted, entry.failed, None
     if ledger.progress_path(entry.id).exists():
-        progress = ledger.progress(entry.id)
+        progress = ledger.progress(entry.id, strict=False)  # counts only
         sent, refused, deferred = len(progress.sent), len(progress.failed), len(progress.in_doubt)
     return SendStats(send=f"ledger:{entry.id}", issue=entry.issue,
                      series=entry.issue.split("/")[0], title=titles.get(entry.issue, entry.issue),
