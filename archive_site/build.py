@@ -125,7 +125,10 @@ def _build(project: Project, out_dir: Path, *, progress: Progress | None, increm
             counts.written += written
             counts.skipped += skipped
             _write_files(staging, _sitemap_and_robots(site, planned), counts)
-            _write_search(project, staging, planned, cache_dir / "search" / site_key, counts)
+            # named by a hash: an output folder outside the newsletter is named by its absolute
+            # path, which joined as is would make the mirror the output folder itself
+            _write_search(project, staging, planned, cache_dir / "search" / sha(site_key)[:16],
+                          counts)
             _copy_assets(project, staging, entries, cache, counts)
             _write_static(project, staging, counts)
             # the swap: nothing in out_dir changed before this line

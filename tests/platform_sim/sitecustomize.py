@@ -44,7 +44,9 @@ def _windows_files() -> None:
     """os.open/os.write/os.close with the Windows C runtime's two surprises."""
     real_open, real_write, real_close = os.open, os.write, os.close
     binary = 0x8000  # Windows' O_BINARY; on Linux x86-64 the same bit is O_LARGEFILE
-    text_fds: set[int] = set()
+    #: fd -> (device, inode) of the file opened in text mode; checked on each write, since an
+    #: fd closed by other means (a file object's close) is reused, e.g. for a pipe
+    text_fds: dict[int, tuple[int, int]] = {}
 
     def open_(path, flags, mode=0o777, *, dir_fd=None):  # type: ignore[no-untyped-def]
         if os.path.isdir(path if dir_fd is None else os.path.join(str(dir_fd), path)):
@@ -52,16 +54,25 @@ def _windows_files() -> None:
                                       "cannot be opened on Windows)", os.fspath(path))
         fd = real_open(path, flags & ~binary, mode, dir_fd=dir_fd)
         if not flags & binary:
-            text_fds.add(fd)
+            stat = os.fstat(fd)
+            text_fds[fd] = (stat.st_dev, stat.st_ino)
         return fd
 
     def write(fd, data):  # type: ignore[no-untyped-def]
         if fd in text_fds:
-            data = bytes(data).replace(b"\n", b"\r\n")
+            try:
+                stat = os.fstat(fd)
+                same = (stat.st_dev, stat.st_ino) == text_fds[fd]
+            except OSError:
+                same = False
+            if same:
+                data = bytes(data).replace(b"\n", b"\r\n")
+            else:
+                text_fds.pop(fd, None)
         return real_write(fd, data)
 
     def close(fd):  # type: ignore[no-untyped-def]
-        text_fds.discard(fd)
+        text_fds.pop(fd, None)
         return real_close(fd)
 
     os.O_BINARY = binary  # type: ignore[attr-defined]
