@@ -5,8 +5,8 @@ spread over its series and over years). Each issue has what makes the sample cos
 a greeting, a few paragraphs, a heading, the five-column table whose cells hold lists
 (``- item<br>- item``), a numbered list and a closing — about the sample's length, with text
 varied per issue (a seeded random choice of sentences) so no two bodies are equal and caches
-cannot cheat. The same corpus can be written as Hugo and Pelican content (``hugo_site``,
-``pelican_site``) so the three tools build identical text.
+cannot cheat. ``issues(n)`` gives the same corpus as data, which bench/bench_archive.py writes
+as Hugo content, so both tools build identical text.
 
     python bench/corpus.py OUT_DIR 1000
 """
