@@ -22,9 +22,13 @@ Snapshot = dict[Path, tuple[int, int]]  # path -> (mtime_ns, size)
 
 
 def _ignored(path: Path) -> bool:
-    """Editor droppings (``.x.swp``, ``x~``, ``.#x``) and hidden files never trigger a build."""
+    """Editor droppings never trigger a build: hidden files and vim's swap files (``.x.swp``),
+    backups (``x~``), Emacs locks (``.#x``, ``#x#``), vim's write test (``4913``), Kate's
+    ``x.kate-swp``, JetBrains' ``x___jb_tmp___`` and ``*.tmp``."""
     name = path.name
-    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
+    return (name.startswith((".", "#")) or name == "4913"
+            or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".kate-swp",
+                              "___jb_tmp___", "___jb_old___")))
 
 
 def snapshot(roots: Iterable[Path], skip: tuple[Path, ...] = ()) -> Snapshot:
