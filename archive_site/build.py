@@ -255,15 +255,26 @@ def _static_files(project: Project) -> dict[str, Path]:
     return found
 
 
+def _static_data(project: Project) -> dict[str, bytes]:
+    """The stylesheet and script as published: line ends made LF, so a Windows checkout
+    (git's autocrlf) and a Linux CI build publish the same bytes."""
+    return {name: path.read_bytes().replace(b"\r\n", b"\n")
+            for name, path in sorted(_static_files(project).items())}
+
+
 def _write_static(project: Project, staging: Staging, counts: _Counts) -> None:
-    for name, path in sorted(_static_files(project).items()):
-        data = path.read_bytes()
+    for name, data in _static_data(project).items():
         counts.add(staging.put(f"static/{name}", sha(data), data))
 
 
 def _static_version(project: Project) -> str:
-    """Cache-busting suffix for the stylesheet and script links."""
-    return _files_hash(sorted(_static_files(project).values()))[:10]
+    """Cache-busting suffix for the stylesheet and script links: of their content only (not
+    where the folder is), so every machine's build links the same version and a deploy from
+    another machine does not re-upload every page."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name, data in _static_data(project).items():
+        digest.update(name.encode() + b"\0" + data + b"\0")
+    return digest.hexdigest()[:10]
 
 
 def _site_fingerprint(project: Project) -> str:

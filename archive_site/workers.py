@@ -23,8 +23,12 @@ from typing import Any
 
 from publisher.config import Project
 
-#: below this many jobs, run inline
+#: below this many jobs, run inline (a forked pool starts in a few milliseconds)
 MIN_PARALLEL = 48
+#: the same where workers are spawned (Windows, macOS) and each imports publisher again,
+#: about 0.9 s of start-up: bench/bench_portable.py measured the spawned pool against one
+#: process at 1.73x the time for 100 issues, 1.14x for 250, 1.12x for 500 and 0.89x for 1,000
+MIN_PARALLEL_SPAWN = 700
 
 _project: Project | None = None
 
@@ -48,6 +52,13 @@ def pool_context() -> multiprocessing.context.BaseContext:
         available = multiprocessing.get_all_start_methods()
         method = "forkserver" if "forkserver" in available else "spawn"
     return multiprocessing.get_context(method)
+
+
+def min_parallel(context: multiprocessing.context.BaseContext | None) -> int:
+    """How many jobs make a new pool of ``context`` pay (None: the pool is running)."""
+    if context is None:
+        return MIN_PARALLEL
+    return MIN_PARALLEL if context.get_start_method() == "fork" else MIN_PARALLEL_SPAWN
 
 
 def _init(project: Project) -> None:
@@ -82,11 +93,12 @@ class Workers:
     def map(self, job: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         """``job`` over ``items``, results in any order."""
         items = list(items)
-        if self.jobs == 1 or len(items) < MIN_PARALLEL:
+        context = pool_context() if self._pool is None else None
+        if self.jobs == 1 or len(items) < min_parallel(context):
             return map(job, items)
         if self._pool is None:
-            self._pool = pool_context().Pool(self.jobs, initializer=_init_worker,
-                                      initargs=(self.project,))
+            self._pool = (context or pool_context()).Pool(self.jobs, initializer=_init_worker,
+                                                          initargs=(self.project,))
         chunk = max(1, min(64, len(items) // (self.jobs * 8)))
         return self._pool.imap_unordered(job, items, chunksize=chunk)
 

@@ -69,6 +69,11 @@ def main() -> None:
                 ratios = [t / b for t, b in zip(times[name], base)]
                 print(f"  {name:<10} {statistics.median(times[name]):6.2f} s   "
                       f"{statistics.median(ratios):5.2f} [{min(ratios):.2f}-{max(ratios):.2f}]")
+            # what the threshold decides: the pool against one process, same start method
+            for method in ("fork", "spawn"):
+                pooled = [a / b for a, b in zip(times[f"{method} -j2"], times[f"{method} -j1"])]
+                print(f"  {method} -j2 / {method} -j1: {statistics.median(pooled):.2f} "
+                      f"[{min(pooled):.2f}-{max(pooled):.2f}]")
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 

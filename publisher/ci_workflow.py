@@ -12,8 +12,9 @@ into the steps that need them, and nowhere else. README carries the GitLab CI tw
 from __future__ import annotations
 
 GITHUB_WORKFLOW_PATH = ".github/workflows/publish.yml"
-#: what the workflow commits back after a run: the records a second machine needs
-RECORDS = (".publisher/ledger.jsonl", ".publisher/slugs.json")
+#: what the workflow commits back after a run: the records a second machine needs (the
+#: delivery logs name recipients by keyed tokens only, see publisher.privacy)
+RECORDS = (".publisher/ledger.jsonl", ".publisher/slugs.json", ".publisher/deliveries")
 
 GITHUB_WORKFLOW = """\
 # Written by `publisher init`. On every push to main: check the newsletter, send the issues
@@ -24,6 +25,12 @@ GITHUB_WORKFLOW = """\
 #   variable PUBLISHER_PACKAGE  where pip gets publisher, e.g.
 #                               "publisher[s3] @ git+https://github.com/OWNER/publisher@v0.1.0"
 #   secrets for your backend    SENDSAY_APIKEY, or SMTP_USER + SMTP_PASSWORD
+#   for SMTP/outbox lists       PUBLISHER_SUBSCRIBERS: the subscribers/ folder, packed with
+#                               `tar -czf - -C subscribers . | base64 -w0` (addresses stay out
+#                               of git; GitHub caps a secret at 48 KB, so a big list belongs
+#                               at the ESP), and PUBLISHER_ADDRESS_KEY: the content of
+#                               .publisher/address.key (delivery logs name people by tokens
+#                               of that key; without it CI refuses to resume a send)
 #   secrets for deploy.method   DEPLOY_SSH_KEY + DEPLOY_SSH_KNOWN_HOSTS (rsync), or
 #                               AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (s3)
 #   variable PUBLISHER_PAGES    "true" to publish the archive with GitHub Pages instead
@@ -70,13 +77,24 @@ jobs:
           SENDSAY_APIKEY: ${{ secrets.SENDSAY_APIKEY }}
           SMTP_USER: ${{ secrets.SMTP_USER }}
           SMTP_PASSWORD: ${{ secrets.SMTP_PASSWORD }}
-        run: publisher publish-ready
+          PUBLISHER_ADDRESS_KEY: ${{ secrets.PUBLISHER_ADDRESS_KEY }}
+          PUBLISHER_SUBSCRIBERS: ${{ secrets.PUBLISHER_SUBSCRIBERS }}
+        run: |
+          if [ -n "$PUBLISHER_SUBSCRIBERS" ]; then
+            # the lists come from the secret store into a folder git ignores, never echoed
+            (umask 077 && mkdir -p subscribers &&
+              printf '%s' "$PUBLISHER_SUBSCRIBERS" | base64 --decode | tar -xzf - -C subscribers)
+            count=$(find subscribers -type f | wc -l)
+            echo "Subscriber lists from the secret store: ${count} file(s)"
+          fi
+          unset PUBLISHER_SUBSCRIBERS
+          publisher publish-ready
       - name: Build the archive
         run: publisher build
       - name: Commit the ledger and the slug map
         if: ${{ !cancelled() }}
         run: |
-          for record in .publisher/ledger.jsonl .publisher/slugs.json; do
+          for record in .publisher/ledger.jsonl .publisher/slugs.json .publisher/deliveries; do
             if [ -e "$record" ]; then git add -- "$record"; fi
           done
           if git diff --cached --quiet; then

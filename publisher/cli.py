@@ -261,6 +261,7 @@ LAZY_COMMANDS = {
     "import": "publisher.cli_import:import_group",
     "deploy": "publisher.cli_deploy:deploy",
     "publish-ready": "publisher.cli_ci:publish_ready",
+    "migrate": "publisher.cli_migrate:migrate",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from email import message_from_bytes, policy
+from pathlib import Path
 from typing import Any
 
 import click
@@ -403,12 +404,29 @@ def _entry_json(ledger: Any, entry: Any) -> dict[str, Any]:
             "synced": entry.synced, "error": entry.error, "note": entry.note,
             "delivery": entry.delivery or None}
     if ledger.progress_path(entry.id).exists():
-        progress = ledger.progress(entry.id)
+        progress = ledger.progress(entry.id, _known_recipients(ledger, entry),
+                                   strict=False).readable()
         data["recipients"] = {"sent": len(progress.sent),
                               "refused": dict(sorted(progress.failed.items())),
                               "deferred": dict(sorted(progress.deferred.items())),
                               "in_doubt": sorted(progress.in_doubt)}
     return data
+
+
+def _known_recipients(ledger: Any, entry: Any) -> tuple[Any, ...]:
+    """The subscribers of the list a send went to, so ``status`` can name the recipients its
+    delivery log holds by token only; none when the list is gone or unreadable."""
+    from publisher.errors import PublisherError
+    from publisher.subscribers import load_subscribers
+
+    kind, _, relative = str(entry.audience).partition(":")
+    root = ledger.dir.parent
+    if kind != "recipients" or not relative or ".." in Path(relative).parts:
+        return ()
+    try:
+        return load_subscribers(root / relative, relative)
+    except (PublisherError, OSError):
+        return ()
 
 
 def _issue_key(project: Project, ref: str) -> str:
@@ -428,7 +446,8 @@ def _details(project: Project, ledger: Any, entry: Any) -> list[str]:
     if entry.note:
         lines.append(f"note: {entry.note}")
     if ledger.progress_path(entry.id).exists():
-        progress = ledger.progress(entry.id)
+        progress = ledger.progress(entry.id, _known_recipients(ledger, entry),
+                                   strict=False).readable()
         deferred = f", {len(progress.deferred)} deferred" if progress.deferred else ""
         lines.append(f"recipients: {len(progress.sent)} sent, {len(progress.failed)} refused"
                      f"{deferred}, {len(progress.in_doubt)} in doubt")

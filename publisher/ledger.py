@@ -44,7 +44,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ from publisher.config import Project
 from publisher.errors import LedgerError
 from publisher.models import Audience, Recipient
 from publisher.oslock import FolderLock
+from publisher.privacy import KEY_ENV, AddressKey
 from publisher.secrets import scrub
 from publisher.subscribers import describe
 
@@ -71,21 +72,28 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 _PROGRESS_RE = re.compile(r"^([>@+!~]) (\S+)(?:\t(.*))?$")
 #: a recipient deferred (4xx) by this many runs in a row is reported as refused instead
 MAX_DEFERRALS = 3
+#: a delivery log's line naming the address key of the run after it (privacy.AddressKey.id)
+KEY_LINE = "# key "
 
 
-def delivery_key(address: str) -> str:
-    """How an address is written to (and matched in) a per-recipient delivery log.
+def delivery_key(address: str, key: AddressKey) -> str:
+    """How an address is written to (and matched in) a per-recipient delivery log: its keyed
+    token (:mod:`publisher.privacy`), so the logs can live in git without one address.
 
-    The one place that decides it, so a change (say, hashing addresses) is made here only.
+    The one place that decides it. Logs from before tokens name addresses; :meth:`Ledger.progress`
+    still reads them (``publisher migrate`` rewrites them).
     """
-    return address.strip().lower()
+    return key.token(address)
 
 
-def delivery_line(mark: str, address: str, reason: str = "") -> bytes:
-    """One delivery-log record: ``<mark> <address>[<TAB>reason]``."""
-    text = f"{mark} {delivery_key(address)}"
+def delivery_line(mark: str, token: str, reason: str = "") -> bytes:
+    """One delivery-log record: ``<mark> <token>[<TAB>reason]``; a server's reason often
+    quotes the address, so addresses in it are masked too."""
+    from publisher.privacy import redact_addresses
+
+    text = f"{mark} {token}"
     if reason:
-        text += "\t" + " ".join(scrub(reason).split())
+        text += "\t" + " ".join(redact_addresses(scrub(reason)).split())
     return (text + "\n").encode("utf-8")
 
 
@@ -166,12 +174,32 @@ class Progress:
     in_doubt: frozenset[str]
     #: refused for now (4xx): the next run retries them without being asked
     deferred: dict[str, str] = field(default_factory=dict)
+    #: the log's address key (entries above are its tokens), and token -> address for the
+    #: recipients the caller named or a pre-token log spelled out (for messages only)
+    key: AddressKey | None = None
+    names: dict[str, str] = field(default_factory=dict)
+
+    def tokens(self, recipients: tuple[Recipient, ...]) -> set[str]:
+        """The tokens of ``recipients``, as this log names them."""
+        return {self.token(r.email) for r in recipients}
+
+    def token(self, address: str) -> str:
+        return delivery_key(address, self.key) if self.key is not None else address.lower()
+
+    def readable(self) -> Progress:
+        """The same progress naming recipients by address where known (else by token), for
+        the author's eyes; never written to a file git keeps."""
+        name = self.names.get
+        return replace(self, sent=frozenset(name(t, t) for t in self.sent),
+                       failed={name(t, t): r for t, r in self.failed.items()},
+                       in_doubt=frozenset(name(t, t) for t in self.in_doubt),
+                       deferred={name(t, t): r for t, r in self.deferred.items()}, names={})
 
     def pending(self, recipients: tuple[Recipient, ...], *, resend_unknown: bool = False,
                 retry_failed: bool = False) -> tuple[Recipient, ...]:
         out = []
         for r in recipients:
-            address = delivery_key(r.email)
+            address = self.token(r.email)
             if address in self.sent:
                 continue
             if address in self.in_doubt and not resend_unknown:
@@ -189,6 +217,14 @@ class Ledger:
         self.dir = state_dir
         self.path = state_dir / LEDGER_NAME
         self._display_root = display_root
+        self._key: AddressKey | None = None
+
+    def address_key(self) -> AddressKey:
+        """The key of the delivery logs' tokens (``PUBLISHER_ADDRESS_KEY`` or
+        ``.publisher/address.key``, made on first use)."""
+        if self._key is None:
+            self._key = AddressKey.of(self.dir)
+        return self._key
 
     @classmethod
     def of(cls, project: Project) -> Ledger:
@@ -399,11 +435,20 @@ class Ledger:
     def progress_path(self, entry_id: str) -> Path:
         return self.dir / DELIVERIES / f"{entry_id}.log"
 
-    def progress(self, entry_id: str) -> Progress:
-        """Who has the issue, who was refused, who is in doubt (see :class:`DeliveryLog`)."""
+    def progress(self, entry_id: str, recipients: tuple[Recipient, ...] = (), *,
+                 strict: bool = True) -> Progress:
+        """Who has the issue, who was refused, who is in doubt (see :class:`DeliveryLog`).
+
+        Entries are address tokens; ``recipients`` lets :meth:`Progress.readable` name them.
+        A log written with another address key cannot tell who has the issue: with
+        ``strict`` (everything that sends) that is an error naming the log's line, never a
+        resend to everyone; without it (``status``) the counts are still right.
+        """
+        key = self.address_key()
+        names = {delivery_key(r.email, key): r.email for r in recipients}
         path = self.progress_path(entry_id)
         if not path.exists():
-            return Progress(frozenset(), {}, frozenset())
+            return Progress(frozenset(), {}, frozenset(), key=key, names=names)
         segments: list[tuple[str | None, dict[str, tuple[str, str]]]] = []
         lines = path.read_bytes().split(b"\n")
         # a torn last line (no newline) is ignored: whatever it recorded was not durable, and
@@ -413,6 +458,14 @@ class Ledger:
             if text.startswith("= "):
                 segments.append((text[2:].strip() or None, {}))
                 continue
+            if text.startswith(KEY_LINE):
+                if text[len(KEY_LINE):].strip() != key.id and strict:
+                    raise LedgerError.at(
+                        self.display(path), number, "written with another address key, so "
+                        "it cannot tell which recipients already have the issue (nothing "
+                        "was sent)", hint=f"set {KEY_ENV} to the key of the machine that "
+                        "sent it (or restore its .publisher/address.key), then run again")
+                continue
             match = _PROGRESS_RE.match(text)
             if match is None:
                 raise LedgerError.at(self.display(path), number,
@@ -421,6 +474,10 @@ class Ledger:
                                      hint="restore the file; it records who already has "
                                           "the issue")
             mark, address, reason = match.groups()
+            if "@" in address:  # a log from before tokens: still the record of who has it
+                token = delivery_key(address, key)
+                names.setdefault(token, address)
+                address = token
             if not segments:
                 segments.append((None, {}))
             state = segments[-1][1]
@@ -447,11 +504,12 @@ class Ledger:
             sent=frozenset(a for a, (m, _) in result.items() if m == "+"),
             failed={a: r for a, (m, r) in result.items() if m == "!"},
             in_doubt=frozenset(a for a, (m, _) in result.items() if m == "@"),
-            deferred={a: r for a, (m, r) in result.items() if m == "~"})
+            deferred={a: r for a, (m, r) in result.items() if m == "~"}, key=key, names=names)
 
     def journal(self, entry_id: str, upcoming: tuple[Recipient, ...] = (),
                 on_done: Any = None) -> DeliveryLog:
-        return DeliveryLog(self.progress_path(entry_id), upcoming=upcoming, on_done=on_done)
+        return DeliveryLog(self.progress_path(entry_id), upcoming=upcoming, on_done=on_done,
+                           key=self.address_key())
 
 
 def boot_id() -> str | None:
@@ -468,7 +526,9 @@ def boot_id() -> str | None:
 class DeliveryLog:
     """The :class:`~publisher.backends.base.Journal` of a per-recipient send.
 
-    Records, one per line: ``= <boot id>`` opens a run; ``> addr`` reserves an address
+    Recipients are named by keyed tokens (``h:…``, :func:`delivery_key`), never addresses;
+    ``addr`` below means a token. Records, one per line: ``# key <id>`` names the run's
+    address key; ``= <boot id>`` opens a run; ``> addr`` reserves an address
     (fsynced before its copy is handed over); ``@ addr`` is written just before handing the copy
     to the transport, ``+ addr`` / ``! addr<TAB>why`` right after; ``~ addr<TAB>why`` is a
     temporary refusal (4xx): deferred, retried by the next run without a flag (and reported as
@@ -483,12 +543,14 @@ class DeliveryLog:
     """
 
     def __init__(self, path: Path, upcoming: tuple[Recipient, ...] = (),
-                 on_done: Any = None, batch: int | None = None) -> None:
+                 on_done: Any = None, batch: int | None = None,
+                 key: AddressKey | None = None) -> None:
         self.path = path
         self.on_done = on_done
         self.boot = boot_id()
         self.batch = batch or (64 if self.boot else 1)
-        self._order = [delivery_key(r.email) for r in upcoming]
+        self.key = key or AddressKey.of(path.parent.parent)
+        self._order = [delivery_key(r.email, self.key) for r in upcoming]
         self._position = {a: i for i, a in enumerate(self._order)}
         self._reserved: set[str] = set()
         self._fd: int | None = None
@@ -504,7 +566,9 @@ class DeliveryLog:
                 if f.read(1) != b"\n":
                     prefix = b"\n"  # end a torn line before writing after it
         # the run marker's fsync also makes every earlier (same-boot) line durable
-        self._write(prefix + f"= {self.boot or ''}\n".encode(), sync=True)
+        # each run names its key, so a run with another key is refused, never a resend
+        self._write(prefix + f"{KEY_LINE}{self.key.id}\n= {self.boot or ''}\n".encode(),
+                    sync=True)
 
     def _write(self, data: bytes, *, sync: bool = False) -> None:
         if self._fd is None:
@@ -519,7 +583,7 @@ class DeliveryLog:
             raise
 
     def start(self, recipient: Recipient) -> None:
-        address = delivery_key(recipient.email)
+        address = delivery_key(recipient.email, self.key)
         if address not in self._reserved:
             index = self._position.get(address)
             upcoming = [address] if index is None else \
@@ -536,7 +600,7 @@ class DeliveryLog:
 
         crashpoint(f"after-handover:{self.count + 1}")
         mark = "+" if not error else "~" if temporary else "!"
-        self._write(delivery_line(mark, recipient.email, error or ""))
+        self._write(delivery_line(mark, delivery_key(recipient.email, self.key), error or ""))
         self.count += 1
         crashpoint(f"after-recipient:{self.count}")
         if self.on_done is not None and not temporary:

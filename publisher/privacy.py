@@ -40,6 +40,7 @@ GITIGNORE = """\
 /.publisher/courses.sqlite
 /.publisher/courses.sqlite-*
 /.publisher/address.key
+/.publisher/reports/
 """
 ADDRESS_RE = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 #: where subscribers' data lives: publisher's records, lists and mail, data files. Code and

@@ -44,8 +44,17 @@ _GITIGNORE = """\
 /outbox/
 /.publisher/cache/
 /.publisher/*.lock
+/.publisher/*.lock-journal
 /.publisher/*-wal
 /.publisher/*-shm
+"""
+#: what `init` writes to .gitattributes: a Windows checkout (git's core.autocrlf=true) would
+#: turn every text file into CRLF, so the ledger, the slug map and the issues would differ by
+#: machine and every commit from Windows would rewrite them. publisher reads CRLF either way.
+_GITATTRIBUTES = """\
+# the same bytes on every machine: LF in the working tree on Windows too (publisher reads
+# CRLF as well, but the ledger and slug map are records that must not churn in diffs)
+* text=auto eol=lf
 """
 _NEW_BODY = {"ru": "Здравствуйте!\n\n", "en": "Hello!\n\n"}
 
@@ -196,6 +205,7 @@ def _scaffold_files(root: Path, config: Path, settings: dict, slug: str,
     # what a build or a send can make again, and subscribers' addresses (privacy.GITIGNORE),
     # are left out
     files[root / ".gitignore"] = _GITIGNORE + GITIGNORE
+    files[root / ".gitattributes"] = _GITATTRIBUTES
     # publish from CI on every push (ci_workflow.py)
     files[root / GITHUB_WORKFLOW_PATH] = GITHUB_WORKFLOW
     templates = root / "templates"

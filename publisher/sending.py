@@ -34,7 +34,7 @@ from publisher.config import Project
 from publisher.errors import (EXIT_PARTIAL, EXIT_UNKNOWN, LedgerError, OutcomeUnknown,
                               PublisherError, SendError)
 from publisher.secrets import scrub
-from publisher.ledger import Ledger, LedgerEntry, Progress, audience_key, delivery_key
+from publisher.ledger import Ledger, LedgerEntry, Progress, audience_key
 from publisher.models import Audience, Email, Recipient, SendReceipt
 from publisher.oserrors import os_failure
 from publisher.settle import describe as describe_moment
@@ -273,7 +273,7 @@ def _plan_per_recipient(ledger: Ledger, base: Plan, previous: list[LedgerEntry],
             if active else ()
         return replace(base, notes=notes)
     latest = active[-1]
-    progress = ledger.progress(latest.id)
+    progress = ledger.progress(latest.id, base.audience.recipients)
     resumable = latest.state == "unknown" or (latest.state == "sent" and (
         options.resend_unknown or options.retry_failed or bool(progress.deferred)))
     if not resumable:
@@ -286,7 +286,7 @@ def _plan_per_recipient(ledger: Ledger, base: Plan, previous: list[LedgerEntry],
         raise error
     pending = progress.pending(base.audience.recipients, resend_unknown=options.resend_unknown,
                                retry_failed=options.retry_failed)
-    going = {delivery_key(r.email) for r in pending}
+    going = progress.tokens(pending)
     held = [f"{count} {what}" for count, what in (
         (len(progress.in_doubt - going), "in doubt"),
         (len(set(progress.failed) - going), "refused last time")) if count]
@@ -310,6 +310,7 @@ def leftovers(ledger: Ledger, entry_id: str, progress: Progress, options: SendOp
     """
     command = f"publisher {options.command} {issue_key}"
     when = " last time" if last_time else ""
+    progress = progress.readable()  # addresses for the author (the terminal, ignored reports)
     groups = (
         ("refused", sorted(progress.failed.items()),
          f"were refused by the server{when}; `{command} --retry-failed` tries them again "
@@ -410,13 +411,14 @@ def _plan_and_run(ledger: Ledger, email: Email, audience: Audience, backend: Bas
             progress = ledger.progress(plan.resume.id)
             ledger.outcome(plan.resume.id, "sent" if progress.sent else "failed",
                            failed=len(progress.failed))
-        progress = ledger.progress(plan.resume.id) if plan.resume else Progress(
-            frozenset(), {}, frozenset())
+        progress = ledger.progress(plan.resume.id, plan.audience.recipients) if plan.resume \
+            else Progress(frozenset(), {}, frozenset())
         problems = leftovers(ledger, plan.resume.id, progress, options,
                              email.issue_key) if plan.resume else []
+        shown = progress.readable()
         return SendResult(plan=plan, notes=("nothing left to send",),
-                          in_doubt=tuple(sorted(progress.in_doubt)),
-                          failed=tuple(sorted(progress.failed.items())),
+                          in_doubt=tuple(sorted(shown.in_doubt)),
+                          failed=tuple(sorted(shown.failed.items())),
                           problems=tuple(problems))
     if not plan.checked:
         backend.check(email, plan.pending)
@@ -481,18 +483,21 @@ def _execute(ledger: Ledger, plan: Plan, backend: BaseBackend, options: SendOpti
     crashpoint("after-call")
     failed, in_doubt, deferred, problems = receipt.failed, (), (), ()
     if journal is not None:
-        progress = ledger.progress(entry_id)
-        failed = tuple(sorted(progress.failed.items()))
-        in_doubt = tuple(sorted(progress.in_doubt))
-        deferred = tuple(sorted(progress.deferred.items()))
+        progress = ledger.progress(entry_id, plan.audience.recipients)
+        shown = progress.readable()
+        failed = tuple(sorted(shown.failed.items()))
+        in_doubt = tuple(sorted(shown.in_doubt))
+        deferred = tuple(sorted(shown.deferred.items()))
         state = "sent" if progress.sent or plan.test else "failed"
         if deferred and not progress.sent:
             state = "unknown"  # nobody has it yet, but the next run retries: keep it open
         problems = tuple(leftovers(ledger, entry_id, progress, options, email.issue_key))
     else:
         state = "scheduled" if plan.at is not None else "sent"
+    # the ledger is kept in git: refusals are recorded by token, never by address
+    recorded = sorted(progress.failed.items()) if journal is not None else list(failed)
     ledger.outcome(entry_id, state, ref=receipt.provider_id, accepted=receipt.accepted,
-                   failed=len(failed), error="; ".join(f"{a}: {r}" for a, r in failed[:20]))
+                   failed=len(failed), error="; ".join(f"{a}: {r}" for a, r in recorded[:20]))
     delivery = None
     if options.wait and state == "sent":
         delivery = _follow(ledger, entry_id, backend, receipt, reporter)

@@ -264,6 +264,10 @@ class SendsayBackend(BaseBackend):
         """Every ``stat.uni`` row of the issues named ``issue_key`` (for ``publisher stats``)."""
         return self._client().stat_uni_issues(issue_key, first=50)
 
+    def link_clicks(self, issue_id: str) -> list[tuple[str, int]]:
+        """Clicks per link of one Sendsay issue (an assumed query, see SendsayClient)."""
+        return self._client().link_clicks(issue_id)
+
     def status(self, issue_key: str, ref: str) -> StatusReport | None:
         client = self._client()
         delivery = None

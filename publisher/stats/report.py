@@ -2,7 +2,8 @@
 
 One self-contained page (inline CSS, inline SVG, no script, no request to anywhere) and
 ``stats.csv`` beside it with the table's rows. Sections: open and click rates over time per
-newsletter, the best and worst issues by open rate, a funnel per issue, the table, and the
+newsletter, the best and worst issues by open rate, a funnel (and top links) per issue, the
+most clicked links (``links.csv`` beside it), the table, and the
 SMTP/outbox sends with what the ledger knows.
 """
 
@@ -26,8 +27,10 @@ WORDS = {
            "funnels": "Воронка каждого выпуска", "table": "Все отправки",
            "csv": "Скачать таблицу (CSV)", "ledger": "Отправки через SMTP и outbox",
            "ledger_note": "Открытия и клики здесь неизвестны; числа из журнала отправок.",
-           "links": "Ссылки", "links_note": "Клики по ссылкам не загружаются: в stat.uni "
-           "(§6.5) поля области click.* не описаны.", "none": "Пока нет данных.",
+           "links": "Самые кликабельные ссылки", "links_note": "Клики по ссылкам не "
+           "получены: Sendsay не ответил на запрос области click.* (её поля в описании API "
+           "не документированы).", "link": "ссылка", "links_csv": "ссылки (CSV)",
+           "top_links": "Ссылки выпуска", "none": "Пока нет данных.",
            "recipients": "получатели", "delivered": "доставлено", "bounced": "отказы",
            "deferred": "отложено", "opens": "открыли", "clicks": "кликнули",
            "unsubscribes": "отписки", "issue": "выпуск", "date": "дата", "backend": "канал",
@@ -38,8 +41,10 @@ WORDS = {
            "funnels": "Funnel of each issue", "table": "All sends",
            "csv": "Download the table (CSV)", "ledger": "SMTP and outbox sends",
            "ledger_note": "Opens and clicks are not known here; numbers from the send ledger.",
-           "links": "Links", "links_note": "Clicks per link are not pulled: stat.uni (§6.5) "
-           "documents no fields of its click.* area.", "none": "No data yet.",
+           "links": "Most clicked links", "links_note": "No clicks per link: Sendsay did "
+           "not answer the click.* query (the API description documents none of its "
+           "fields).", "link": "link", "links_csv": "links (CSV)",
+           "top_links": "Links of this issue", "none": "No data yet.",
            "recipients": "recipients", "delivered": "delivered", "bounced": "bounced",
            "deferred": "deferred", "opens": "opened", "clicks": "clicked",
            "unsubscribes": "unsubscribed", "issue": "issue", "date": "date",
@@ -63,12 +68,20 @@ table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid var(--rule); padding: 0.3rem 0.4rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .muted { color: var(--muted); } details { margin: 0.4rem 0; }
+table.links td:first-child { overflow-wrap: anywhere; }
+table.links td:nth-child(2) { text-align: left; }
 """
 
 
+#: how many links the report lists across issues, and per issue
+TOP_LINKS, TOP_LINKS_PER_ISSUE = 10, 5
+
+
 def write_report(project: Project, sends: list[SendStats], out_dir: Path,
-                 now: dt.datetime | None = None) -> Path:
-    """Write ``index.html`` and ``stats.csv`` into ``out_dir`` (atomically); returns the page."""
+                 now: dt.datetime | None = None,
+                 links: list[tuple[str, str, int]] | None = None) -> Path:
+    """Write ``index.html``, ``stats.csv`` and ``links.csv`` into ``out_dir`` (atomically);
+    returns the page. ``links``: ``(send, url, clicks)``, most clicked first."""
     words = WORDS.get(project.settings.site.language.split("-")[0], WORDS["en"])
     titles = {s.slug: s.title for s in project.settings.series}
     esp = [s for s in sends if s.opens is not None]
@@ -80,7 +93,10 @@ def write_report(project: Project, sends: list[SendStats], out_dir: Path,
              f'<h1>{escape(words["title"])}</h1>']
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="minutes")
     parts.append(f'<p class="muted">{words["generated"]}: {stamp} · '
-                 f'<a href="stats.csv" download>{words["csv"]}</a></p>')
+                 f'<a href="stats.csv" download>{words["csv"]}</a> · '
+                 f'<a href="links.csv" download>{words["links_csv"]}</a></p>')
+    by_send = {s.send: s for s in sends}
+    links = [row for row in links or [] if row[0] in by_send]
     if not sends:
         parts.append(f"<p>{words['none']}</p>")
     if esp:
@@ -105,9 +121,21 @@ def write_report(project: Project, sends: list[SendStats], out_dir: Path,
         for s in sorted(esp, key=lambda s: s.sent_at, reverse=True):
             steps = [(words[c], getattr(s, c)) for c in ("recipients", "delivered", "opens",
                                                          "clicks")]
+            own = [(url, n) for send, url, n in links if send == s.send][:TOP_LINKS_PER_ISSUE]
+            listed = (f"<p>{words['top_links']}:</p><ol class=\"links\">" + "".join(
+                f"<li>{_link(url)} — {n}</li>" for url, n in own) + "</ol>") if own else ""
             parts.append(f"<details open><summary>{escape(s.title)} · {s.sent_at[:10]}"
-                         f"</summary>{charts.funnel(s.title, steps)}</details>")
-        parts.append(f"<h2>{words['links']}</h2><p class=\"muted\">{words['links_note']}</p>")
+                         f"</summary>{charts.funnel(s.title, steps)}{listed}</details>")
+        parts.append(f"<h2>{words['links']}</h2>")
+        if links:
+            parts.append(f"<table class=\"links\"><thead><tr><th>{words['link']}</th>"
+                         f"<th>{words['issue']}</th><th>{words['clicks']}</th></tr></thead>"
+                         "<tbody>" + "".join(
+                             f"<tr><td>{_link(url)}</td><td>{escape(by_send[send].title)}</td>"
+                             f"<td>{n}</td></tr>" for send, url, n in links[:TOP_LINKS]) +
+                         "</tbody></table>")
+        else:
+            parts.append(f"<p class=\"muted\">{words['links_note']}</p>")
     if sends:
         parts.append(f"<h2>{words['table']}</h2>{_table(sends, words)}")
     if local:
@@ -125,6 +153,7 @@ def write_report(project: Project, sends: list[SendStats], out_dir: Path,
     parts.append("</body></html>\n")
     out_dir.mkdir(parents=True, exist_ok=True)
     _atomic(out_dir / "stats.csv", _csv(sends).encode("utf-8"))
+    _atomic(out_dir / "links.csv", _links_csv(links, by_send).encode("utf-8"))
     page = out_dir / "index.html"
     _atomic(page, "".join(parts).encode("utf-8"))
     return page
@@ -151,6 +180,24 @@ def _csv(sends: list[SendStats]) -> str:
                          *("" if getattr(s, c) is None else getattr(s, c) for c in COLUMNS),
                          *rates))
     return buffer.getvalue()
+
+
+def _links_csv(links: list[tuple[str, str, int]], by_send: dict[str, SendStats]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(("issue", "title", "sent_at", "url", "clicks"))
+    for send, url, clicks in links:
+        s = by_send[send]
+        writer.writerow((s.issue, s.title, s.sent_at, url, clicks))
+    return buffer.getvalue()
+
+
+def _link(url: str) -> str:
+    """A link the author can follow, shown without its scheme; long ones shortened."""
+    shown = url.split("://", 1)[-1]
+    if len(shown) > 70:
+        shown = shown[:67] + "…"
+    return f'<a href="{escape(url)}" rel="noreferrer">{escape(shown)}</a>'
 
 
 def _n(value: int | None) -> str:

@@ -1,5 +1,7 @@
 """The statistics history: ``.publisher/stats.sqlite``.
 
+``links`` and ``link_history`` do the same for clicks per link (Sendsay sends only).
+
 ``sends`` holds the latest numbers of each real send (one row per ledger send and, for
 Sendsay, per ESP issue id); ``history`` gets a row only when a send's numbers differ from its
 last history row, so syncing twice in a row changes nothing (idempotent) while a later sync
@@ -22,6 +24,12 @@ CREATE TABLE IF NOT EXISTS history (
     send TEXT NOT NULL, synced_at TEXT NOT NULL, recipients INTEGER, delivered INTEGER,
     bounced INTEGER, deferred INTEGER, opens INTEGER, clicks INTEGER, unsubscribes INTEGER,
     PRIMARY KEY (send, synced_at));
+CREATE TABLE IF NOT EXISTS links (
+    send TEXT NOT NULL, url TEXT NOT NULL, clicks INTEGER NOT NULL, synced_at TEXT NOT NULL,
+    PRIMARY KEY (send, url));
+CREATE TABLE IF NOT EXISTS link_history (
+    send TEXT NOT NULL, url TEXT NOT NULL, synced_at TEXT NOT NULL, clicks INTEGER NOT NULL,
+    PRIMARY KEY (send, url, synced_at));
 """
 NUMBERS = ("recipients", "delivered", "bounced", "deferred", "opens", "clicks", "unsubscribes")
 
@@ -97,6 +105,31 @@ class StatsStore:
             args.append(since)
         rows = self.db.execute(query + " ORDER BY sent_at, send", args).fetchall()
         return [SendStats(*row) for row in rows]
+
+    def put_links(self, send: str, clicks: dict[str, int], stamp: str) -> bool:
+        """Store the latest clicks per link of ``send``; True if any differs from its last
+        history point (a link seen for the first time counts as a change)."""
+        last = dict(self.db.execute(
+            "SELECT url, clicks FROM links WHERE send = ?", (send,)).fetchall())
+        changed = [(url, n) for url, n in sorted(clicks.items()) if last.get(url) != n]
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM links WHERE send = ?", (send,))
+            self.db.executemany("INSERT INTO links VALUES (?, ?, ?, ?)",
+                                [(send, url, n, stamp) for url, n in sorted(clicks.items())])
+            self.db.executemany("INSERT OR REPLACE INTO link_history VALUES (?, ?, ?, ?)",
+                                [(send, url, stamp, n) for url, n in changed])
+        return bool(changed)
+
+    def links(self, sends: list[str]) -> list[tuple[str, str, int]]:
+        """``(send, url, clicks)`` of the given sends, most clicked first."""
+        rows: list[tuple[str, str, int]] = []
+        for start in range(0, len(sends), 500):
+            chunk = sends[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows += self.db.execute(f"SELECT send, url, clicks FROM links WHERE send IN "
+                                    f"({marks})", chunk).fetchall()
+        return sorted(rows, key=lambda row: (-row[2], row[1], row[0]))
 
     def history_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM history").fetchone()[0])

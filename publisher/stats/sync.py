@@ -3,9 +3,11 @@
 Sendsay (``stat.uni`` over the ``issue.*`` area, §6.5 of docs/sendsay-api.md): recipients
 (``members``), delivered (``deliv_ok``), bounced (``deliv_bad``), unique opens
 (``u_readed``), unique clicks (``u_clicked``), unsubscribes (``unsubed``), one row per ESP
-issue named after the issue key. Clicks per link are not pulled: §6.5 names a ``click.*``
-area of per-event rows but documents none of its fields, and guessing them against a real
-account could mislead the report.
+issue named after the issue key. Clicks per link come from the ``click.*`` area, whose
+fields §6.5 does not document: the query is an ASSUMPTION (``click.url`` with ``count(*)``,
+filtered on ``click.issue.id``; see SendsayClient.link_clicks). An account that refuses it
+makes the sync say so once and go on without per-link numbers. Links are grouped with their
+``utm_*`` parameters removed, so one link tagged per issue counts as one.
 
 SMTP and outbox sends have no opens or clicks; their numbers are the ledger's: recipients,
 sent (as delivered), refused (as bounced) and in doubt (deferred).
@@ -16,9 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from publisher.config import Project
-from publisher.errors import PublisherError
+from publisher.errors import PublisherError, SendError
 from publisher.ledger import Ledger, LedgerEntry
 from publisher.stats.store import SendStats, StatsStore
 
@@ -28,6 +31,19 @@ class SyncReport:
     sends: int  # sends looked at
     changed: int  # of which the numbers changed since the last sync
     problems: tuple[str, ...]  # backends that could not be asked
+    links: int = 0  # sends whose clicks per link changed
+
+
+#: what the ESP does not answer about clicks per link (a rejected query, not a lost answer)
+_NOT_OFFERED = ("error/request/", "error/action/")
+
+
+def clean_link(url: str) -> str:
+    """``url`` without tracking parameters (``utm_*``), so the same link groups together."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not k.lower().startswith("utm_")]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def store_path(project: Project) -> Path:
@@ -59,26 +75,46 @@ def sync(project: Project, store: StatsStore, *, series: str | None = None,
     found: list[SendStats] = []
     problems: list[str] = []
     sendsay = sorted({e.issue for e in entries if e.backend == "sendsay"})
+    clicks: dict[str, dict[str, int]] = {}
     if sendsay:
         try:
-            found += _from_sendsay(project, sendsay, titles, stamp)
+            found += _from_sendsay(project, sendsay, titles, stamp, clicks, problems)
         except PublisherError as exc:
             problems.append(f"sendsay: {exc}")
     for entry in entries:
         if entry.backend != "sendsay":
             found.append(_from_ledger(ledger, entry, titles, stamp))
-    changed = sum(store.put(stats) for stats in found)
-    return SyncReport(sends=len(found), changed=changed, problems=tuple(problems))
+    changed = {stats.send for stats in found if store.put(stats)}
+    links = {send for send, per_link in clicks.items() if store.put_links(send, per_link, stamp)}
+    return SyncReport(sends=len(found), changed=len(changed | links), problems=tuple(problems),
+                      links=len(links))
 
 
-def _from_sendsay(project: Project, keys: list[str], titles: dict[str, str],
-                  stamp: str) -> list[SendStats]:
+def _from_sendsay(project: Project, keys: list[str], titles: dict[str, str], stamp: str,
+                  clicks: dict[str, dict[str, int]], problems: list[str]) -> list[SendStats]:
+    """Per-issue rows, and clicks per link into ``clicks`` while the account answers them."""
     from publisher.backends import backend_for
 
     out = []
+    per_link = True
     with backend_for(project, "sendsay") as backend:
         for key in keys:
             for row in backend.stat_rows(key):  # type: ignore[attr-defined]
+                if per_link:
+                    try:
+                        pairs = backend.link_clicks(str(row["id"]))  # type: ignore[attr-defined]
+                    except SendError as exc:
+                        if not str(exc.provider_code or "").startswith(_NOT_OFFERED):
+                            raise
+                        per_link = False
+                        problems.append("sendsay: clicks per link are not available from this "
+                                        f"account ({exc.provider_code}); the report shows "
+                                        "clicks per issue only")
+                    else:
+                        grouped: dict[str, int] = {}
+                        for url, count in pairs:
+                            grouped[clean_link(url)] = grouped.get(clean_link(url), 0) + count
+                        clicks[f"sendsay:{row['id']}"] = grouped
                 out.append(SendStats(
                     send=f"sendsay:{row['id']}", issue=key, series=key.split("/")[0],
                     title=titles.get(key, key), backend="sendsay",
@@ -94,7 +130,7 @@ def _from_ledger(ledger: Ledger, entry: LedgerEntry, titles: dict[str, str],
                  stamp: str) -> SendStats:
     sent, refused, deferred = entry.accepted, entry.failed, None
     if ledger.progress_path(entry.id).exists():
-        progress = ledger.progress(entry.id)
+        progress = ledger.progress(entry.id, strict=False)  # counts only
         sent, refused, deferred = len(progress.sent), len(progress.failed), len(progress.in_doubt)
     return SendStats(send=f"ledger:{entry.id}", issue=entry.issue,
                      series=entry.issue.split("/")[0], title=titles.get(entry.issue, entry.issue),

@@ -28,7 +28,7 @@ from publisher.testing.fake_sendsay_catalogue import OldIssue, issue_get
 from publisher.testing.fake_sendsay_checks import (
     ApiError, IssueRecord, apply_datakey, bad, check_attaches, check_labels, deep_copy,
     MOSCOW, format_dt, is_email, later_time, member_email, missing, parse_datakey,
-    parse_day, parse_users_list, query_issue_stats, required_str,
+    parse_day, parse_users_list, query_click_stats, query_issue_stats, required_str,
 )
 
 SENDWHEN = ("now", "later", "test", "save")
@@ -155,6 +155,8 @@ class SendsayAccount:
         self.senders = None if senders is None else {s.lower() for s in senders}
         self.session_lifetime = session_lifetime
         self.track_running_polls = track_running_polls
+        #: whether stat.uni answers the (assumed) click.* per-link query; tests switch it off
+        self.click_stats = True
         self._clock = clock
         #: the account's wall clock and time zone (tests set them apart from the client's)
         self.clock = account_clock or AccountClock()
@@ -549,6 +551,12 @@ class SendsayAccount:
         return issue_get(self.archived_issues(), request)
 
     def _stat_uni(self, request: dict[str, Any]) -> dict[str, Any]:
+        select = request.get("select")
+        if isinstance(select, list) and select and isinstance(select[0], str) \
+                and select[0].startswith("click."):
+            if not self.click_stats:  # an account (or API) without the per-event area
+                raise bad("select")
+            return {"list": query_click_stats(self._in_statistics(), request)}
         return {"list": query_issue_stats(self._in_statistics(), request)}
 
     def _in_statistics(self) -> list[IssueRecord]:

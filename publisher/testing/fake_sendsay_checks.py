@@ -333,3 +333,55 @@ def query_issue_stats(issues: list[IssueRecord], request: Mapping[str, Any]) -> 
     rows = rows[skip:] if first is None else rows[skip:skip + first]
     return [[get(issue) for get in getters] for issue in rows]
 
+
+
+# --------------------------------------------------------------------------- the click.* area
+# §6.5 names a ``click.*`` area of per-event rows but documents none of its fields. The double
+# answers one ASSUMED query shape, the one publisher's client asks (SendsayClient.link_clicks):
+#   select ["click.url", "count(*)"], filter [{"a": "click.issue.id", "op": "==", "v": ID}]
+# and rejects any other click.* query with error/request/bad_param, as an account that does
+# not offer the area would.
+
+_LINK = re.compile(r"""<a\s[^>]*?href\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+CLICK_SELECT = ["click.url", "count(*)"]
+
+
+def letter_links(html: str) -> list[str]:
+    """The letter's distinct http(s) links in document order (no ESP tags, no mailto)."""
+    seen: dict[str, None] = {}
+    for match in _LINK.finditer(html or ""):
+        url = match.group(2).replace("&amp;", "&").strip()
+        if url.lower().startswith(("http://", "https://")) and "[%" not in url:
+            seen.setdefault(url, None)
+    return list(seen)
+
+
+def link_clicks(issue: IssueRecord) -> list[list[Any]]:
+    """Clicks per link of ``issue``, deterministic so tests can assert exact values.
+
+    The issue's ``clicked`` (all clicks, see :func:`issue_numbers`) is shared among its ``n``
+    links in falling weights ``n, n-1, …, 1``: link ``i`` (0-based, document order) gets
+    ``clicked * (n - i) // (n * (n + 1) // 2)``. Links with no click are not listed.
+    """
+    message = issue.letter.get("message") if isinstance(issue.letter, dict) else None
+    html = message.get("html", "") if isinstance(message, dict) else ""
+    links = letter_links(html if isinstance(html, str) else "")
+    total, n = issue_numbers(issue.members)["clicked"], len(links)
+    weights = n * (n + 1) // 2
+    rows = [[url, int(total) * (n - i) // weights] for i, url in enumerate(links)]
+    return [row for row in rows if row[1] > 0]
+
+
+def query_click_stats(issues: list[IssueRecord], request: Mapping[str, Any]) -> list[list[Any]]:
+    """Answer the assumed per-link query (see above) for one issue id."""
+    if request.get("result") != "response":
+        raise bad("result")
+    if request.get("select") != CLICK_SELECT:
+        raise bad("select")
+    filters = request.get("filter")
+    if not (isinstance(filters, list) and len(filters) == 1 and isinstance(filters[0], dict)
+            and filters[0].get("a") == "click.issue.id" and filters[0].get("op") == "=="):
+        raise bad("filter")
+    wanted = str(filters[0].get("v"))
+    found = next((i for i in issues if str(i.id) == wanted), None)
+    return link_clicks(found) if found is not None else []

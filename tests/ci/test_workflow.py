@@ -138,7 +138,7 @@ def test_running_the_steps_publishes_once_records_in_git_and_deploys(tmp_path: P
     log = git(first, "log", "--format=%s", "origin/main")
     assert log.splitlines()[0] == "publisher: record sends and archive slugs [skip ci]"
     tracked = git(first, "ls-files", "--", ".publisher").split()
-    assert sorted(tracked) == sorted(RECORDS)
+    assert sorted(tracked) == sorted(r for r in RECORDS if (first / r).is_file())
     pages = [p for p in public.rglob("first/index.html")]
     assert len(pages) == 1 and "Первый выпуск" in pages[0].read_text(encoding="utf-8")
     assert "uploaded" in _output(runs, "Deploy")
@@ -163,3 +163,50 @@ def test_gitlab_ci_in_readme_runs_the_same_steps(tmp_path: Path):
     assert job["resource_group"]  # one run at a time
     after = "\n".join(job["after_script"])  # runs even when the script failed
     assert all(record in after for record in RECORDS)
+
+
+def test_lists_come_from_the_secret_store_and_no_address_reaches_git(tmp_path: Path):
+    """SMTP/outbox lists in CI: the `subscribers/` folder arrives through a secret, the
+    delivery log committed back names people by tokens of the key that is also a secret."""
+    import base64
+    import io
+    import tarfile
+
+    origin, _ = _newsletter_repo(tmp_path)
+    setup = tmp_path / "setup"
+    git(tmp_path, "clone", "-q", str(origin), str(setup))
+    config = yaml.safe_load((setup / "newsletter.yaml").read_text(encoding="utf-8"))
+    slug = config["series"][0]["slug"]
+    config["esp"] = {"backend": "outbox", "outbox": {"subscribers": "subscribers/{series}.csv"}}
+    (setup / "newsletter.yaml").write_text(yaml.safe_dump(config, allow_unicode=True),
+                                           encoding="utf-8")
+    git(setup, "commit", "-qam", "lists from the secret store")
+    git(setup, "push", "-q")
+    readers = [f"reader{i}@example.net" for i in range(4)]
+    csv = ("email,name\n" + "".join(f"{a},Читатель\n" for a in readers)).encode("utf-8")
+    packed = io.BytesIO()
+    with tarfile.open(fileobj=packed, mode="w:gz") as tar:
+        info = tarfile.TarInfo(f"{slug}.csv")
+        info.size = len(csv)
+        tar.addfile(info, io.BytesIO(csv))
+    secrets = {"PUBLISHER_SUBSCRIBERS": base64.b64encode(packed.getvalue()).decode("ascii"),
+               "PUBLISHER_ADDRESS_KEY": "a-key-kept-in-the-ci-secret-store"}
+
+    clone = tmp_path / "run1"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    runs = run_steps(clone / GITHUB_WORKFLOW_PATH, "publish", clone, env=GIT_ENV,
+                     secrets=secrets)
+    for run in runs:
+        assert run.returncode == 0, f"step {run.name!r} failed:\n{run.output}"
+    publish = _output(runs, "Publish")
+    assert "Subscriber lists from the secret store: 1 file(s)" in publish
+    assert secrets["PUBLISHER_SUBSCRIBERS"] not in publish
+    assert len(list((clone / "outbox").rglob("*.eml"))) == 4
+
+    check = tmp_path / "check"
+    git(tmp_path, "clone", "-q", str(origin), str(check))
+    tracked = git(check, "ls-files").split()
+    assert any(p.startswith(".publisher/deliveries/") for p in tracked)
+    assert not any(p.startswith("subscribers/") for p in tracked)
+    leaked = [p for p in tracked for a in readers if a.encode() in (check / p).read_bytes()]
+    assert leaked == []

@@ -68,7 +68,7 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     assert run("init", str(tmp_path / "x")).exit_code == 0
     result = run("init", str(tmp_path / "x"))
     assert result.exit_code == 1
-    assert "is not empty (.github, .gitignore, issues, newsletter.yaml, templates); init does not overwrite" in result.stderr
+    assert "is not empty (.gitattributes, .github, .gitignore, issues, newsletter.yaml and 1 more); init does not overwrite" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -83,7 +83,7 @@ BUILD = """
 import sys
 from archive_site import render_pages, workers
 from publisher.cli import cli
-render_pages.MIN_PARALLEL = workers.MIN_PARALLEL = 8
+render_pages.MIN_PARALLEL = workers.MIN_PARALLEL = workers.MIN_PARALLEL_SPAWN = 8
 cli(sys.argv[1:])
 """
 
@@ -239,3 +239,28 @@ print(hasattr(os, "fdatasync"))
     assert result.stdout == "False\n"
     assert (tmp_path / "text.log").read_bytes() == b"a\r\n"  # what Windows would write
     assert (tmp_path / "append.log").read_bytes() == b"a\n"
+
+
+def test_a_spawned_pool_starts_only_for_work_that_pays_for_it(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A spawned worker imports publisher again (~0.9 s): 100 jobs run inline there, while
+    a forked pool starts for them (thresholds from bench/bench_portable.py)."""
+    import multiprocessing
+
+    from archive_site import workers
+    from publisher.config import load_project
+
+    generate_archive(tmp_path / "nl", 2)
+    project = load_project(tmp_path / "nl")
+    spawn = multiprocessing.get_context("spawn")
+    assert workers.min_parallel(spawn) == workers.MIN_PARALLEL_SPAWN > 100
+    monkeypatch.setattr(workers, "pool_context", lambda: spawn)
+    with workers.Workers(project, 2) as pool:
+        assert sorted(pool.map(abs, range(-100, 0))) == list(range(1, 101))
+        assert pool._pool is None
+    if "fork" in multiprocessing.get_all_start_methods():
+        fork = multiprocessing.get_context("fork")
+        assert workers.min_parallel(fork) == workers.MIN_PARALLEL <= 100
+        monkeypatch.setattr(workers, "pool_context", lambda: fork)
+        with workers.Workers(project, 2) as pool:
+            assert sorted(pool.map(abs, range(-100, 0))) == list(range(1, 101))
+            assert pool._pool is not None

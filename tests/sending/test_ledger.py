@@ -225,7 +225,8 @@ def _progress_file(newsletter, text: str):  # type: ignore[no-untyped-def]
     path = ledger.progress_path("run")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-    return ledger.progress("run")
+    # logs written before address tokens: still read, and named by address for messages
+    return ledger.progress("run").readable()
 
 
 def test_progress_same_boot_is_exact(newsletter, monkeypatch) -> None:  # type: ignore[no-untyped-def]

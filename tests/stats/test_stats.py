@@ -97,3 +97,76 @@ def test_report_renders_its_charts_in_a_browser(project, sendsay: FakeSendsay, c
         assert problems == []
     finally:
         page.close()
+
+
+LINKED = ("Здравствуйте!\n\nСм. [прайс](https://shop.example.org/price?utm_source=mail) и "
+          "[тот же прайс](https://shop.example.org/price?utm_source=footer), а также "
+          "[блог](https://blog.example.org/post).\n")
+
+
+def linked_send(project, sendsay: FakeSendsay) -> Path:  # type: ignore[no-untyped-def]
+    root = project({DEFAULT_ISSUE: issue_text(body=LINKED, slug="hello")},
+                   esp=esp_for("sendsay", sendsay=sendsay))
+    result = invoke(root, "send", "hello", "--yes", env=sendsay_env())
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_clicks_per_link_are_synced_grouped_and_kept_with_history(project, sendsay: FakeSendsay) -> None:  # type: ignore[no-untyped-def]
+    from publisher.testing.fake_sendsay_checks import letter_links
+
+    root = linked_send(project, sendsay)
+    (issue,) = sendsay.account.issues
+    links = letter_links(issue.letter["message"]["html"])
+    price = [i for i, url in enumerate(links) if url.startswith("https://shop.example.org/price")]
+    blog = [i for i, url in enumerate(links) if url == "https://blog.example.org/post"]
+    assert len(price) == 2 and len(blog) == 1  # the letter as Sendsay got it holds both tags
+    # the double shares the issue's 22 clicks (120 recipients) among its n links n, n-1, …, 1
+    n = len(links)
+
+    def share(i: int) -> int:
+        return 22 * (n - i) // (n * (n + 1) // 2)
+
+    first = invoke(root, "stats", env=sendsay_env())
+    assert first.exit_code == 0, first.output
+    db = sqlite3.connect(root / ".publisher" / "stats.sqlite")
+    stored = dict(db.execute("SELECT url, clicks FROM links").fetchall())
+    # utm_* removed: the two tagged price links count as one link
+    assert stored["https://shop.example.org/price"] == sum(share(i) for i in price)
+    assert stored.get("https://blog.example.org/post", 0) == share(blog[0])
+    assert not any("utm_" in url for url in stored)
+    points = db.execute("SELECT count(*) FROM link_history").fetchone()[0]
+    assert points == len(stored)
+
+    again = invoke(root, "stats", env=sendsay_env())
+    assert "0 with new numbers" in again.output
+    assert db.execute("SELECT count(*) FROM link_history").fetchone()[0] == points
+
+    page = (root / "_report" / "index.html").read_text(encoding="utf-8")
+    assert "Самые кликабельные ссылки" in page and "shop.example.org/price" in page
+    with (root / "_report" / "links.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0]["url"] == max(stored, key=lambda url: (stored[url], url))
+    assert {r["url"]: int(r["clicks"]) for r in rows} == stored
+
+    as_json = invoke(root, "stats", "--no-sync", "--json", env=sendsay_env())
+    assert as_json.exit_code == 0, as_json.output
+    import json
+    (send,) = json.loads(as_json.stdout)
+    assert send["clicks"] == 11 and send["opens"] == 45
+    assert {item["url"]: item["clicks"] for item in send["links"]} == stored
+
+
+def test_an_account_without_clicks_per_link_still_syncs(project, sendsay: FakeSendsay) -> None:  # type: ignore[no-untyped-def]
+    root = linked_send(project, sendsay)
+    sendsay.account.click_stats = False
+    result = invoke(root, "stats", env=sendsay_env())
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if "per link" in line]
+    assert len(warnings) == 1 and "Traceback" not in result.output
+    assert "Synced 1 sends, 1 with new numbers." in result.stdout
+    db = sqlite3.connect(root / ".publisher" / "stats.sqlite")
+    assert db.execute("SELECT count(*) FROM links").fetchone()[0] == 0
+    assert db.execute("SELECT opens FROM sends").fetchone()[0] == 45
+    page = (root / "_report" / "index.html").read_text(encoding="utf-8")
+    assert "Клики по ссылкам не получены" in page

@@ -1,0 +1,127 @@
+"""Bring a newsletter folder made by an older publisher up to date, without losing a record.
+
+What changed: delivery logs used to name each recipient by address; they now name them by
+keyed tokens (:mod:`publisher.privacy`), so the folder can live in git. An old log is still
+read correctly (a send resumes exactly where it stopped), so migrating is never urgent; it
+is what takes the addresses out of the files git keeps:
+
+1. every delivery log that names addresses is rewritten with tokens, atomically (a
+   temporary file, fsynced, then renamed over the old one), under the ledger's lock so no
+   send writes to it meanwhile — the same marks in the same order, so what it says about
+   who has which issue is unchanged;
+2. ``.gitignore`` gets the lines that keep subscriber lists, the roster, reports and the
+   key out of git;
+3. files git still tracks that hold addresses (a subscriber list committed long ago) are
+   untracked with ``git rm --cached`` (they stay on disk). Git's history still holds them:
+   that needs a history rewrite, which this does not do, and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publisher import osfiles, privacy
+from publisher.config import Project
+from publisher.errors import PublisherError
+from publisher.ledger import DELIVERIES, KEY_LINE, Ledger, delivery_key
+
+_LINE = re.compile(r"^([>@+!~]) (\S+)((?:\t.*)?)$")
+
+
+@dataclass
+class Migration:
+    logs: list[str] = field(default_factory=list)  # rewritten (paths relative to the folder)
+    gitignore: list[str] = field(default_factory=list)  # lines added
+    untracked: list[str] = field(default_factory=list)  # git rm --cached
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.logs or self.gitignore or self.untracked)
+
+
+def legacy_logs(project: Project) -> list[Path]:
+    """Delivery logs that still name recipients by address."""
+    folder = project.state_dir / DELIVERIES
+    if not folder.is_dir():
+        return []
+    return [path for path in sorted(folder.glob("*.log"))
+            if any(_is_address_line(line) for line in path.read_bytes().split(b"\n"))]
+
+
+def _is_address_line(raw: bytes) -> bool:
+    match = _LINE.match(raw.decode("utf-8", "replace").removesuffix("\r"))
+    return match is not None and "@" in match.group(2)
+
+
+def rewrite_log(data: bytes, key: privacy.AddressKey) -> bytes:
+    """``data`` with every address replaced by its token and addresses masked in reasons;
+    a key line first, so a later run with another key is refused."""
+    out = [f"{KEY_LINE}{key.id}"]
+    lines = data.split(b"\n")
+    for raw in lines[:-1]:  # a torn last line was never durable: the reader ignores it too
+        text = raw.decode("utf-8", "replace").removesuffix("\r")
+        match = _LINE.match(text)
+        if match is not None and "@" in match.group(2):
+            mark, address, reason = match.groups()
+            text = f"{mark} {delivery_key(address, key)}{privacy.redact_addresses(reason)}"
+        out.append(text)
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def migrate(project: Project, *, dry_run: bool = False) -> Migration:
+    """Run the steps above (``dry_run``: only say what they would do)."""
+    result = Migration()
+    ledger = Ledger.of(project)
+    key = ledger.address_key() if not dry_run else None
+    with ledger.lock():  # no send writes a log while it is rewritten
+        for path in legacy_logs(project):
+            result.logs.append(project.relative(path))
+            if key is not None:
+                before = _meaning(ledger, path)
+                backup = _replace(path, rewrite_log(path.read_bytes(), key))
+                if _meaning(ledger, path) != before:  # never lose a send record
+                    os.replace(backup, path)
+                    raise PublisherError(f"{project.relative(path)}: the rewritten log would "
+                                         "read differently, so the old one was put back "
+                                         "(please report this)")
+                backup.unlink()
+    if dry_run:
+        have = set()
+        with_ignore = project.root / ".gitignore"
+        if with_ignore.exists():
+            have = {line.strip() for line in with_ignore.read_text(encoding="utf-8").splitlines()}
+        result.gitignore = [line for line in privacy.GITIGNORE.splitlines()
+                            if line.strip() and not line.startswith("#") and line not in have]
+    else:
+        result.gitignore = privacy.update_gitignore(project.root)
+    result.untracked = [found.path for found in privacy.tracked_files_with_addresses(project)]
+    if result.untracked and not dry_run:
+        privacy.untrack(project.root, result.untracked)
+    return result
+
+
+def _meaning(ledger: Ledger, path: Path) -> tuple[object, ...]:
+    """Who has it, who was refused, who is in doubt or deferred (reasons are masked, so not
+    compared)."""
+    progress = ledger.progress(path.stem)
+    return (progress.sent, set(progress.failed), progress.in_doubt, set(progress.deferred))
+
+
+def _replace(path: Path, data: bytes) -> Path:
+    """Write ``data`` over ``path`` so that either the old or the new log is there, whole;
+    returns a copy of the old one (the caller removes it once the new one reads the same)."""
+    backup = path.with_name(f".{path.name}.old")
+    backup.write_bytes(path.read_bytes())
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data)
+        osfiles.datasync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    osfiles.fsync_dir(path.parent)
+    return backup
