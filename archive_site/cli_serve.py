@@ -28,6 +28,8 @@ class _Terminal:
         now = dt.datetime.now().strftime("%H:%M:%S")
         more = " …" if len(outcome.changed) > 3 else ""
         cause = f"{', '.join(outcome.changed[:3])}{more} changed: " if outcome.changed else ""
+        if outcome.changed == ("search index",):  # the follow-up build after a save
+            cause = "search index: "
         if outcome.ok:
             click.echo(f"[{now}] {cause}{outcome.summary}")
             return

@@ -117,6 +117,7 @@ class Preview:
         #: why serve polls instead of using file events (None when it does not)
         self.watch_notice: str | None = None
         self.rebuilds = 0  # builds after the first, for tests and the bench
+        self.search_builds = 0  # of which bringing only the search index up to date
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -195,9 +196,12 @@ class Preview:
         return (self.root / "issues", self.root / "templates", self.root / CONFIG_NAME)
 
     def _watch(self) -> None:
+        search_stale = False  # pages rebuilt, Pagefind not yet
         while not self._stopping.is_set():
             try:
-                changed = self._watcher.wait(self._stopping, self.options.poll_interval)
+                # with the search index stale, look only briefly for more saves first
+                changed = self._watcher.wait(self._stopping, self.options.poll_interval,
+                                             timeout=0.05 if search_stale else None)
             except WatchUnavailable as exc:  # the watch broke (a folder unmounted...): poll
                 self._watcher.close()
                 self.watch_notice = f"Watching by polling from now on (file events: {exc})."
@@ -205,9 +209,17 @@ class Preview:
                 self._watcher = Watcher(tuple(p.resolve() for p in self.watched_paths()),
                                         skip=(self.options.out_dir.resolve(),))
                 changed = [p.resolve() for p in self.watched_paths()]  # may have missed some
-            if changed and not self._stopping.is_set():
+            if self._stopping.is_set():
+                break
+            if changed:
+                # pages first (the edited issue's, then the lists), the search index after
                 self.rebuilds += 1
-                self.rebuild(changed=tuple(self._relative(p) for p in changed))
+                outcome = self.rebuild(changed=tuple(self._relative(p) for p in changed),
+                                       search=False)
+                search_stale = search_stale or outcome.ok
+            elif search_stale:
+                self.rebuild_search()
+                search_stale = False
 
     def _relative(self, path: Path) -> str:
         try:
@@ -215,8 +227,12 @@ class Preview:
         except ValueError:
             return str(path)
 
-    def rebuild(self, changed: tuple[str, ...] = ()) -> BuildOutcome:
-        """Reload the config and build incrementally; never raises for the author's mistakes."""
+    def rebuild(self, changed: tuple[str, ...] = (), *, search: bool = True,
+                reload: bool = True) -> BuildOutcome:
+        """Reload the config and build incrementally; never raises for the author's mistakes.
+
+        ``search=False`` keeps the last search index (build.py): the watcher's fast path.
+        ``reload=False``: a successful build does not make open pages reload."""
         from archive_site.build import build  # deferred: the builder imports the renderers
 
         started = time.perf_counter()
@@ -225,7 +241,7 @@ class Preview:
             try:
                 project = load_project(self.root)
                 report = build(project, self.options.out_dir, progress=self.progress,
-                               incremental=True, jobs=self.options.jobs)
+                               incremental=True, jobs=self.options.jobs, search=search)
                 outcome = BuildOutcome(ok=True, seconds=time.perf_counter() - started,
                                        changed=changed, summary=_summary(report))
             except PublisherError as exc:
@@ -240,9 +256,20 @@ class Preview:
                                        errors=(f"internal error while building: {detail} "
                                                "(run `publisher --debug build` for the "
                                                "traceback)",))
-        self._publish(project, outcome)
+        if outcome.ok and not reload:
+            self.state.outcome = outcome
+        else:
+            self._publish(project, outcome)
         self.notify(outcome)
         return outcome
+
+    def rebuild_search(self) -> BuildOutcome:
+        """The build that brings the search index up to date after fast rebuilds.
+
+        The pages did not change, so the browser is not told to reload; a failure (the
+        author broke something since) is published like any failed build."""
+        self.search_builds += 1
+        return self.rebuild(changed=("search index",), search=True, reload=False)
 
     def _publish(self, project: Project | None, outcome: BuildOutcome) -> None:
         state = self.state

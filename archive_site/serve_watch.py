@@ -85,11 +85,15 @@ class Watcher:
         self._last = current
         return changed
 
-    def wait(self, stop: threading.Event, interval: float = 0.3) -> list[Path]:
-        """Block until something changed (the changed files) or ``stop`` is set ([])."""
-        while not stop.wait(interval):
+    def wait(self, stop: threading.Event, interval: float = 0.3,
+             timeout: float | None = None) -> list[Path]:
+        """Block until something changed (the changed files) or ``stop`` is set or
+        ``timeout`` passed ([])."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not stop.wait(interval if deadline is None else
+                            max(0.0, min(interval, deadline - time.monotonic()))):
             changed = self.poll()
-            if changed:
+            if changed or (deadline is not None and time.monotonic() >= deadline):
                 return changed
         return []
 
@@ -230,15 +234,21 @@ class EventWatcher:
 
     # --- the caller's side -----------------------------------------------------------------
 
-    def wait(self, stop: threading.Event, interval: float = 0.1) -> list[Path]:
-        """Block until something changed (the changed files, sorted) or ``stop`` is set ([]).
+    def wait(self, stop: threading.Event, interval: float = 0.1,
+             timeout: float | None = None) -> list[Path]:
+        """Block until something changed (the changed files, sorted) or ``stop`` is set or
+        ``timeout`` passed ([]).
 
         Raises WatchUnavailable when a watch broke after starting (the caller falls back
         to polling)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while not stop.is_set():
+            step = 0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic()))
             try:
-                first = self._queue.get(timeout=interval)
+                first = self._queue.get(timeout=step)
             except queue.Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    return []
                 continue
             changed: set[Path] = set()
             for item in [first, *_drain(self._queue)]:

@@ -8,8 +8,6 @@ a generous deadline for it.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +18,7 @@ import pytest
 from archive_site.serve import Preview, ServeOptions
 from archive_site.serve_watch import (EventWatcher, Watcher, file_system_type,
                                       force_polling_requested, open_watcher)
-from tests.archive.test_serve import SLUG, get
+from tests.archive.test_serve import SLUG, get, serve_child
 from tests.fixtures_serve import SAMPLE_ISSUE, copy_sample
 
 PAGE = Path("upravlyay-ka") / SLUG / "index.html"
@@ -232,31 +230,33 @@ def test_a_burst_of_saves_builds_once_or_a_few_times(tmp_path: Path) -> None:
 @pytest.mark.parametrize("flag", [[], ["--poll"]], ids=["events", "polling"])
 def test_serve_subprocess_picks_up_an_edit_and_stops(tmp_path: Path, flag: list[str]) -> None:
     root = copy_sample(tmp_path / "newsletter")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "publisher", "--project", str(root), "serve", "--port", "0",
-         "--out", str(root / "_site"), *flag],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert child.stdout is not None
-        lines = []
-        for line in child.stdout:
-            lines.append(line)
-            if line.startswith("Serving http://127.0.0.1:"):
-                break
-        url = lines[-1].split()[1]
+    with serve_child(root, *flag) as (child, lines, url):
         notices = [line for line in lines if line.startswith("Watching by polling")]
         assert len(notices) == len(flag)  # one line, only when polling
         assert all("--poll" in line for line in notices)
         append(root / "issues" / SAMPLE_ISSUE, "Правка подпроцесса.")
         assert eventually(lambda: "Правка подпроцесса" in get(url + f"upravlyay-ka/{SLUG}/")[1])
         child.terminate()
-        rest = child.stdout.read()
+        rest = child.stdout.read()  # type: ignore[union-attr]
         assert child.wait(timeout=15) == 0
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        if child.stdout:
-            child.stdout.close()
     assert "changed:" in rest and rest.strip().endswith("Stopped.")
     assert "Traceback" not in rest
+
+
+def test_the_page_comes_first_and_the_search_index_follows(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path / "newsletter")
+    server = start(root)
+    entry = server.options.out_dir / "pagefind" / "pagefind-entry.json"
+    try:
+        before = entry.read_bytes()
+        token = server.state.token
+        append(root / "issues" / SAMPLE_ISSUE, "Слово поисковику.")
+        assert eventually(page_says(server.options.out_dir, "Слово поисковику"))
+        assert eventually(lambda: server.search_builds == 1)
+        assert eventually(lambda: entry.read_bytes() != before)  # Pagefind ran again
+        assert server.search_builds == 1 and server.rebuilds == 1
+        # the first build and the page rebuild made pages reload; the index alone did not
+        assert server.state.generation == 2 and server.state.token != token
+        assert server.state.outcome is not None and server.state.outcome.ok
+    finally:
+        server.stop()
