@@ -73,8 +73,13 @@ class BuildReport:
 
 def build(project: Project, out_dir: Path, *, progress: Progress | None = None,
           incremental: bool = True, cache_dir: Path | None = None,
-          jobs: int | None = None) -> BuildReport:
+          jobs: int | None = None, search: bool = True) -> BuildReport:
     """Build (or update) the archive site in ``out_dir``; raise PublisherError on bad input.
+
+    ``search=False`` (``publisher serve``, right after a save) keeps the last Pagefind
+    bundle instead of running Pagefind, the slowest stage by far (2 s of 2.7 s at 1,000
+    issues): the edited page is on disk that much sooner, and serve builds again with the
+    search index once no more saves are waiting. Without a bundle to keep it indexes anyway.
 
     A cache that turns out corrupt half-way is discarded and the build made again, in full
     (nothing was committed: the staging folder went with the failed attempt).
@@ -82,15 +87,15 @@ def build(project: Project, out_dir: Path, *, progress: Progress | None = None,
     cache_dir = cache_dir or default_cache_dir(project)
     try:
         return _build(project, out_dir, progress=progress, incremental=incremental,
-                      cache_dir=cache_dir, jobs=jobs)
+                      cache_dir=cache_dir, jobs=jobs, search=search)
     except sqlite3.DatabaseError as exc:
         discard(cache_dir, exc)
         return _build(project, out_dir, progress=progress, incremental=False,
-                      cache_dir=cache_dir, jobs=jobs)
+                      cache_dir=cache_dir, jobs=jobs, search=True)
 
 
 def _build(project: Project, out_dir: Path, *, progress: Progress | None, incremental: bool,
-           cache_dir: Path, jobs: int | None) -> BuildReport:
+           cache_dir: Path, jobs: int | None, search: bool = True) -> BuildReport:
     started = time.perf_counter()
     out_dir = Path(out_dir)
     _check_series_slugs(project)
@@ -125,10 +130,11 @@ def _build(project: Project, out_dir: Path, *, progress: Progress | None, increm
             counts.written += written
             counts.skipped += skipped
             _write_files(staging, _sitemap_and_robots(site, planned), counts)
-            # named by a hash: an output folder outside the newsletter is named by its absolute
-            # path, which joined as is would make the mirror the output folder itself
-            _write_search(project, staging, planned, cache_dir / "search" / sha(site_key)[:16],
-                          counts)
+            # the mirror is named by a hash: an output folder outside the newsletter is named
+            # by its absolute path, which joined as is would make the mirror the output itself
+            if search or not _keep_search(staging, counts):
+                _write_search(project, staging, planned,
+                              cache_dir / "search" / sha(site_key)[:16], counts)
             _copy_assets(project, staging, entries, cache, counts)
             _write_static(project, staging, counts)
             # the swap: nothing in out_dir changed before this line
@@ -214,6 +220,15 @@ def _write_search(project: Project, staging: Staging, planned: list[Planned],
     files = search.build_index(mirror, project.settings.site.language)
     for path, data in files.items():
         counts.add(staging.put(path, key if path == entry else sha(data), data))
+
+
+def _keep_search(staging: Staging, counts: _Counts) -> bool:
+    """Keep the last Pagefind bundle as it is; False when there is none whole to keep."""
+    kept = [path for path in staging.previous if path.startswith("pagefind/")]
+    if "pagefind/pagefind-entry.json" not in kept or not all(map(staging.keep, kept)):
+        return False
+    counts.skipped += len(kept)
+    return True
 
 
 def _sitemap_and_robots(site: Site, planned: list[Planned]) -> dict[str, bytes]:

@@ -6,8 +6,8 @@ Three threads, one lock:
   ``site.base_url`` (so root-relative links work as they will in production), the email
   previews under ``/__emails/``, and ``/__reload``, a long poll that answers when the site
   changes;
-* the watcher polls ``issues/``, ``templates/`` and ``newsletter.yaml`` and runs an incremental
-  build after a change;
+* the watcher waits for OS file events on ``issues/``, ``templates/`` and ``newsletter.yaml``
+  (or polls them: serve_watch.py) and runs one incremental build per burst of changes;
 * the caller's thread waits for Ctrl-C.
 
 Rendering shares one Markdown converter per process (publisher/render/body.py), which is not
@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from archive_site import serve_emails
-from archive_site.serve_watch import Watcher
+from archive_site.serve_watch import WatchUnavailable, Watcher, open_watcher
 from publisher.config import CONFIG_NAME, Project, load_project
 from publisher.errors import PublisherError
 from publisher.secrets import scrub
@@ -60,8 +60,9 @@ class ServeOptions:
     out_dir: Path
     host: str = "127.0.0.1"
     port: int = 8000  # 0: any free port (tests)
-    poll_interval: float = 0.3
+    poll_interval: float = 0.3  # used only when polling
     jobs: int | None = None
+    poll: bool = False  # poll stat() instead of OS file events (``serve --poll``)
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,11 @@ class Preview:
         self._httpd: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self._boot = f"{time.time_ns():x}"
-        self._watcher = Watcher(tuple(p.resolve() for p in self.watched_paths()),
-                                skip=(options.out_dir.resolve(),))
+        self._watcher: Any = None
+        #: why serve polls instead of using file events (None when it does not)
+        self.watch_notice: str | None = None
+        self.rebuilds = 0  # builds after the first, for tests and the bench
+        self.search_builds = 0  # of which bringing only the search index up to date
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -126,8 +130,16 @@ class Preview:
                              f"{exc.strerror or exc} (pass another --port)") from exc
         httpd.preview = self
         self._httpd = httpd
+        # watching starts before the first build, so a save during it is not missed
+        self._watcher, self.watch_notice = open_watcher(
+            self.root, ("issues", "templates"), (CONFIG_NAME,),
+            skip=(self.options.out_dir.resolve(), (self.root / ".publisher").resolve()),
+            poll=self.options.poll)
+        if self.watch_notice:
+            log.info("%s", self.watch_notice)
         # the first build runs before the first request so nobody sees a half-built site
         self.rebuild(changed=())
+        self.rebuilds = 0
         for target, name in ((lambda: httpd.serve_forever(poll_interval=0.1), "serve-http"),
                              (self._watch, "serve-watch")):
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -162,6 +174,9 @@ class Preview:
         for thread in self._threads:
             thread.join(timeout=10)
         self._threads.clear()
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
 
     def wait(self) -> None:
         """Block until ``stop()`` (or Ctrl-C in the calling thread)."""
@@ -181,10 +196,30 @@ class Preview:
         return (self.root / "issues", self.root / "templates", self.root / CONFIG_NAME)
 
     def _watch(self) -> None:
-        while not self._stopping.wait(self.options.poll_interval):
-            changed = self._watcher.poll()
-            if changed and not self._stopping.is_set():
-                self.rebuild(changed=tuple(self._relative(p) for p in changed))
+        search_stale = False  # pages rebuilt, Pagefind not yet
+        while not self._stopping.is_set():
+            try:
+                # with the search index stale, look only briefly for more saves first
+                changed = self._watcher.wait(self._stopping, self.options.poll_interval,
+                                             timeout=0.05 if search_stale else None)
+            except WatchUnavailable as exc:  # the watch broke (a folder unmounted...): poll
+                self._watcher.close()
+                self.watch_notice = f"Watching by polling from now on (file events: {exc})."
+                log.warning("%s", self.watch_notice)
+                self._watcher = Watcher(tuple(p.resolve() for p in self.watched_paths()),
+                                        skip=(self.options.out_dir.resolve(),))
+                changed = [p.resolve() for p in self.watched_paths()]  # may have missed some
+            if self._stopping.is_set():
+                break
+            if changed:
+                # pages first (the edited issue's, then the lists), the search index after
+                self.rebuilds += 1
+                outcome = self.rebuild(changed=tuple(self._relative(p) for p in changed),
+                                       search=False)
+                search_stale = search_stale or outcome.ok
+            elif search_stale:
+                self.rebuild_search()
+                search_stale = False
 
     def _relative(self, path: Path) -> str:
         try:
@@ -192,8 +227,12 @@ class Preview:
         except ValueError:
             return str(path)
 
-    def rebuild(self, changed: tuple[str, ...] = ()) -> BuildOutcome:
-        """Reload the config and build incrementally; never raises for the author's mistakes."""
+    def rebuild(self, changed: tuple[str, ...] = (), *, search: bool = True,
+                reload: bool = True) -> BuildOutcome:
+        """Reload the config and build incrementally; never raises for the author's mistakes.
+
+        ``search=False`` keeps the last search index (build.py): the watcher's fast path.
+        ``reload=False``: a successful build does not make open pages reload."""
         from archive_site.build import build  # deferred: the builder imports the renderers
 
         started = time.perf_counter()
@@ -202,7 +241,7 @@ class Preview:
             try:
                 project = load_project(self.root)
                 report = build(project, self.options.out_dir, progress=self.progress,
-                               incremental=True, jobs=self.options.jobs)
+                               incremental=True, jobs=self.options.jobs, search=search)
                 outcome = BuildOutcome(ok=True, seconds=time.perf_counter() - started,
                                        changed=changed, summary=_summary(report))
             except PublisherError as exc:
@@ -217,9 +256,20 @@ class Preview:
                                        errors=(f"internal error while building: {detail} "
                                                "(run `publisher --debug build` for the "
                                                "traceback)",))
-        self._publish(project, outcome)
+        if outcome.ok and not reload:
+            self.state.outcome = outcome
+        else:
+            self._publish(project, outcome)
         self.notify(outcome)
         return outcome
+
+    def rebuild_search(self) -> BuildOutcome:
+        """The build that brings the search index up to date after fast rebuilds.
+
+        The pages did not change, so the browser is not told to reload; a failure (the
+        author broke something since) is published like any failed build."""
+        self.search_builds += 1
+        return self.rebuild(changed=("search index",), search=True, reload=False)
 
     def _publish(self, project: Project | None, outcome: BuildOutcome) -> None:
         state = self.state

@@ -9,6 +9,7 @@ shown under the spelling most issues use. A tag's URL is the transliterated key
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -22,17 +23,20 @@ from publisher.slug import transliterate
 MAX_LENGTH = 60  # characters: a tag is a word or a short phrase, not a sentence
 
 
+@functools.lru_cache(maxsize=16384)  # pure; serve's rebuilds ask for every tag of every issue
 def key(tag: str) -> str:
     """The form two spellings of one tag share."""
     text = unicodedata.normalize("NFC", tag)
     return re.sub(r"\s+", " ", text).strip().casefold().replace("ё", "е")
 
 
+@functools.lru_cache(maxsize=16384)  # pure; serve's rebuilds ask for every tag of every issue
 def display(tag: str) -> str:
     """A spelling as shown: trimmed, inner whitespace collapsed, case kept."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", tag)).strip()
 
 
+@functools.lru_cache(maxsize=16384)  # pure; serve's rebuilds ask for every tag of every issue
 def slug(tag: str) -> str:
     """The tag's folder name; '' if it has no letter or digit to make one from."""
     return re.sub(r"[^a-z0-9]+", "-", transliterate(key(tag))).strip("-")

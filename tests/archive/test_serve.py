@@ -6,6 +6,7 @@ covers what only a browser can show (layout, live reload in a page, search).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
@@ -15,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -197,11 +199,13 @@ def test_cli_without_a_newsletter_folder(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "newsletter.yaml: not found" in result.output
 
 
-def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
-    root = copy_sample(tmp_path / "newsletter")
+@contextlib.contextmanager
+def serve_child(root: Path, *flags: str) -> Iterator[tuple[subprocess.Popen, list[str], str]]:
+    """``publisher serve`` as a real subprocess: the process, its lines up to and with the
+    ``Serving URL`` line, and the URL; killed afterwards if a test left it running."""
     child = subprocess.Popen(
         [sys.executable, "-m", "publisher", "--project", str(root), "serve", "--port", "0",
-         "--out", str(root / "_site")],
+         "--out", str(root / "_site"), *flags],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert child.stdout is not None
@@ -210,17 +214,22 @@ def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
             lines.append(line)
             if line.startswith("Serving http://127.0.0.1:"):
                 break
-        url = lines[-1].split()[1]
-        assert get(url)[0] == 200
-        child.send_signal(signal.SIGINT)
-        rest = child.stdout.read()
-        assert child.wait(timeout=15) == 0
+        yield child, lines, lines[-1].split()[1]
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
         if child.stdout:
             child.stdout.close()
+
+
+def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path / "newsletter")
+    with serve_child(root) as (child, lines, url):
+        assert get(url)[0] == 200
+        child.send_signal(signal.SIGINT)
+        rest = child.stdout.read()  # type: ignore[union-attr]
+        assert child.wait(timeout=15) == 0
     assert "Built" in "".join(lines)
     assert rest.strip().endswith("Stopped.") and "Traceback" not in rest
 
