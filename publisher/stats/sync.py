@@ -22,7 +22,7 @@ from pathlib import Path
 from publisher.config import Project
 from publisher.errors import PublisherError, SendError
 from publisher.ledger import Ledger, LedgerEntry
-from publisher.stats.links import normalize_url
+from publisher.stats.links import normalize_url, read_rows
 from publisher.stats.store import SendStats, StatsStore
 
 
@@ -109,10 +109,9 @@ def _from_sendsay(project: Project, keys: list[str], titles: dict[str, str], sta
                                         f"account ({exc.provider_code}); the report shows "
                                         "clicks per issue only")
                     else:
-                        grouped: dict[str, int] = {}
-                        for url, count in pairs:
-                            grouped[clean_link(url)] = grouped.get(clean_link(url), 0) + count
-                        clicks[f"sendsay:{row['id']}"] = grouped
+                        # grouped by clean_link's normal form, unreadable rows skipped
+                        clicks[f"sendsay:{row['id']}"] = {
+                            link.url: link.clicks for link in read_rows(pairs)}
                 out.append(SendStats(
                     send=f"sendsay:{row['id']}", issue=key, series=key.split("/")[0],
                     title=titles.get(key, key), backend="sendsay",
