@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from publisher.config import Project
 from publisher.errors import PublisherError, SendError
 from publisher.ledger import Ledger, LedgerEntry
+from publisher.stats.links import normalize_url, read_rows
 from publisher.stats.store import SendStats, StatsStore
 
 
@@ -39,11 +39,9 @@ _NOT_OFFERED = ("error/request/", "error/action/")
 
 
 def clean_link(url: str) -> str:
-    """``url`` without tracking parameters (``utm_*``), so the same link groups together."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not k.lower().startswith("utm_")]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    """``url`` as the author thinks of it: no ``utm_*``, ad click ids or merge-tag parameters,
+    no Sendsay relink wrapper (assumed shape), lowercase host (see stats/links.py)."""
+    return normalize_url(url)
 
 
 def store_path(project: Project) -> Path:
@@ -111,10 +109,9 @@ def _from_sendsay(project: Project, keys: list[str], titles: dict[str, str], sta
                                         f"account ({exc.provider_code}); the report shows "
                                         "clicks per issue only")
                     else:
-                        grouped: dict[str, int] = {}
-                        for url, count in pairs:
-                            grouped[clean_link(url)] = grouped.get(clean_link(url), 0) + count
-                        clicks[f"sendsay:{row['id']}"] = grouped
+                        # grouped by clean_link's normal form, unreadable rows skipped
+                        clicks[f"sendsay:{row['id']}"] = {
+                            link.url: link.clicks for link in read_rows(pairs)}
                 out.append(SendStats(
                     send=f"sendsay:{row['id']}", issue=key, series=key.split("/")[0],
                     title=titles.get(key, key), backend="sendsay",
