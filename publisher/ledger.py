@@ -53,7 +53,7 @@ from publisher.config import Project
 from publisher.errors import LedgerError
 from publisher.models import Audience, Recipient
 from publisher.oslock import FolderLock
-from publisher.privacy import KEY_ENV, AddressKey
+from publisher.privacy import KEY_ENV, AddressKey, redact_addresses
 from publisher.secrets import scrub
 from publisher.subscribers import describe
 
@@ -72,6 +72,8 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 _PROGRESS_RE = re.compile(r"^([>@+!~]) (\S+)(?:\t(.*))?$")
 #: a recipient deferred (4xx) by this many runs in a row is reported as refused instead
 MAX_DEFERRALS = 3
+#: ledger fields holding what servers and people wrote (addresses in them are masked)
+_FREE_TEXT = ("error", "note", "detail")
 #: a delivery log's line naming the address key of the run after it (privacy.AddressKey.id)
 KEY_LINE = "# key "
 
@@ -358,6 +360,10 @@ class Ledger:
     def _append(self, record: dict[str, Any]) -> None:
         record = {k: (scrub(v) if isinstance(v, str) else v) for k, v in record.items()
                   if v is not None or k == "scheduled_for"}
+        # the ledger is kept in git: a server's message quoting an address keeps its words only
+        for name in _FREE_TEXT:
+            if isinstance(record.get(name), str):
+                record[name] = redact_addresses(record[name])
         record["crc"] = _crc(record)
         line = json.dumps(record, ensure_ascii=False) + "\n"
         self.dir.mkdir(parents=True, exist_ok=True)

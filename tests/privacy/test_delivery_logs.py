@@ -157,3 +157,19 @@ def test_migrate_takes_addresses_out_of_git_and_the_resume_stays_exact(project, 
     received = smtpd.delivered_to()
     assert all(count == 1 for count in received.values()), received
     assert set(received) == set(READERS)  # r04's one copy is from the first run, not resent
+
+
+def test_the_ledger_keeps_a_servers_words_not_the_address_it_quoted(project) -> None:  # type: ignore[no-untyped-def]
+    from publisher.config import load_project
+    from publisher.ledger import Ledger
+    from publisher.models import Audience
+
+    root = project(files())
+    ledger = Ledger.of(load_project(root))
+    entry = ledger.intent(issue="news/hello", content_hash="0" * 16,
+                          audience=Audience(kind="list", list_id="pl01"), backend="smtp",
+                          test=False)
+    ledger.outcome(entry, "failed", error="550 5.1.1 <anna@example.org>: mailbox unavailable")
+    text = (root / ".publisher" / "ledger.jsonl").read_text(encoding="utf-8")
+    assert "anna@example.org" not in text and "mailbox unavailable" in text
+    assert ledger.entries()[0].state == "failed"  # the checksum covers what was written
