@@ -88,15 +88,8 @@ def migrate(project: Project, *, dry_run: bool = False) -> Migration:
                                          "read differently, so the old one was put back "
                                          "(please report this)")
                 backup.unlink()
-    if dry_run:
-        have = set()
-        with_ignore = project.root / ".gitignore"
-        if with_ignore.exists():
-            have = {line.strip() for line in with_ignore.read_text(encoding="utf-8").splitlines()}
-        result.gitignore = [line for line in privacy.GITIGNORE.splitlines()
-                            if line.strip() and not line.startswith("#") and line not in have]
-    else:
-        result.gitignore = privacy.update_gitignore(project.root)
+    result.gitignore = privacy.missing_gitignore(project.root) if dry_run \
+        else privacy.update_gitignore(project.root)
     result.untracked = [found.path for found in privacy.tracked_files_with_addresses(project)]
     if result.untracked and not dry_run:
         privacy.untrack(project.root, result.untracked)

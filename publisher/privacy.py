@@ -174,16 +174,26 @@ def tracked_address_warnings(project: Project) -> list[Problem]:
             for found in tracked_files_with_addresses(project)]
 
 
-def update_gitignore(root: Path) -> list[str]:
-    """Add the lines of :data:`GITIGNORE` that ``root/.gitignore`` lacks; return them."""
-    path = root / ".gitignore"
+def _gitignore(root: Path) -> tuple[str, list[str]]:
+    """``root/.gitignore``'s text, and the lines of :data:`GITIGNORE` it lacks."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (root / ".gitignore").read_text(encoding="utf-8")
     except FileNotFoundError:
         text = ""
     have = {line.strip() for line in text.splitlines()}
-    missing = [line for line in GITIGNORE.splitlines()
-               if line.strip() and not line.startswith("#") and line.strip() not in have]
+    return text, [line for line in GITIGNORE.splitlines()
+                  if line.strip() and not line.startswith("#") and line.strip() not in have]
+
+
+def missing_gitignore(root: Path) -> list[str]:
+    """The lines of :data:`GITIGNORE` that ``root/.gitignore`` lacks (nothing is written)."""
+    return _gitignore(root)[1]
+
+
+def update_gitignore(root: Path) -> list[str]:
+    """Add the lines of :data:`GITIGNORE` that ``root/.gitignore`` lacks; return them."""
+    path = root / ".gitignore"
+    text, missing = _gitignore(root)
     if missing:
         lead = "" if not text or text.endswith("\n") else "\n"
         path.write_text(text + lead + GITIGNORE.splitlines()[0] + "\n" +
