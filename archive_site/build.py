@@ -134,7 +134,8 @@ def _build(project: Project, out_dir: Path, *, progress: Progress | None, increm
             # by its absolute path, which joined as is would make the mirror the output itself
             if search or not _keep_search(staging, counts):
                 _write_search(project, staging, planned,
-                              cache_dir / "search" / sha(site_key)[:16], counts)
+                              cache_dir / "search" / sha(site_key)[:16], counts,
+                              clean=not incremental)
             _copy_assets(project, staging, entries, cache, counts)
             _write_static(project, staging, counts)
             # the swap: nothing in out_dir changed before this line
@@ -191,14 +192,16 @@ def _write_files(staging: Staging, files: dict[str, bytes], counts: _Counts) -> 
 
 
 def _write_search(project: Project, staging: Staging, planned: list[Planned],
-                  mirror: Path, counts: _Counts) -> None:
+                  mirror: Path, counts: _Counts, *, clean: bool) -> None:
     """The Pagefind bundle under ``pagefind/``, made from every issue page.
 
     The index is a function of the issue pages' bytes (and Pagefind's version): when none
     changed, the last bundle is kept without running Pagefind. Otherwise the mirror of the
     issue pages is brought up to date (changed pages come from the staging folder, the
-    others are already there) and indexed whole: Pagefind has no incremental mode, and at
-    5,000 issues a full index takes about a second.
+    others are already there) and indexed whole: Pagefind has no incremental mode, but it
+    reuses the unchanged fragments of its last bundle (search.build_index). ``clean``
+    (``build --clean``) forgets the mirror and the bundle; a full build that only lost the
+    output folder keeps them, since they are checked against the pages' hashes.
     """
     pages = [page.path for page in planned if page.searchable]
     if not pages:
@@ -214,10 +217,11 @@ def _write_search(project: Project, staging: Staging, planned: list[Planned],
     staged = set(staging.staged)
     sources = [(path, digest, (staging.dir if path in staged else staging.out) / path)
                for path, digest in zip(pages, hashes)]
-    if staging.full:
+    if clean:
         search.clear(mirror)
+        search.clear(mirror.with_name(mirror.name + ".bundle"))
     search.sync_mirror(mirror, sources)
-    files = search.build_index(mirror, project.settings.site.language)
+    files = search.build_index(mirror, project.settings.site.language, key)
     for path, data in files.items():
         counts.add(staging.put(path, key if path == entry else sha(data), data))
 
