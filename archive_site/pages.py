@@ -13,6 +13,7 @@ any folder, host or ``publisher serve``. Canonical, Open Graph and feed URLs are
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html as html_lib
 import json
 import re
@@ -66,8 +67,10 @@ class Card:
     series: str
     tags: tuple[tuple[str, str], ...] = ()  # (name, slug)
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
+        """What the pages that list this card show of it (part of their keys); kept, since
+        every issue page asks for its own and both neighbours' (5,000 issues: 15,000 joins)."""
         return "\x1f".join((self.title, self.path, self.date, self.number_label, self.summary,
                             self.series_title, *(name for name, _ in self.tags)))
 

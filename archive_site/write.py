@@ -109,7 +109,7 @@ class Staging:
     def keep(self, path: str) -> bool:
         """Keep the last build's ``path`` as it is; False if it is not there to keep."""
         record = self.previous.get(path)
-        if self.full or record is None or not (self.out / path).is_file():
+        if self.full or record is None or not os.path.isfile(f"{self._out}/{path}"):
             return False
         self.outputs[path] = record
         return True
