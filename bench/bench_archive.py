@@ -13,9 +13,13 @@ Rows:
   cold   no output, no cache: publisher's .publisher/ (render cache, search mirror) and Hugo's
          cache dir and resources removed
   warm   output removed, caches from the previous build kept: publisher's render cache of
-         converted bodies and its Pagefind mirror; Hugo keeps nothing that matters between
-         runs, so this is its second run
+         converted bodies, its Pagefind mirror and its last Pagefind bundle (recorded with
+         the hashes of the pages it indexed: the pages are the same, so Pagefind does not run);
+         Hugo keeps nothing that matters between runs and Pagefind has no cache, so this is
+         their second run
   edit   one issue edited (a sentence appended), output present, the CLI run again
+         (Pagefind indexes every page again in both; publisher's run writes into its kept
+         bundle, where Pagefind skips the unchanged fragments)
 (``publisher serve``'s edit-to-page latency is measured by bench/bench_serve.py.)
 
 Interleaved: each round runs cold, warm, edit for both tools in turn (the order of the two
