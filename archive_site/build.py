@@ -143,7 +143,11 @@ def _build(project: Project, out_dir: Path, *, progress: Progress | None, increm
         except BaseException:
             staging.discard()
             raise
-        cache.put_outputs(site_key, staging.outputs, replace_all=full, gone=removed)
+        # an incremental build records only what changed (5,000 issues: 10,000 rows a save)
+        cache.put_outputs(site_key, staging.outputs if full else
+                          {path: record for path, record in staging.outputs.items()
+                           if previous.get(path) != record},
+                          replace_all=full, gone=removed)
         staging.finish()
     if collection.slug_map is not None:
         save_slug_map(project, collection.slug_map)

@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import logging
 import marshal
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +138,10 @@ def _unpack(path: Path, data: bytes) -> Issue:
                  field_lines=field_lines)
 
 
+#: per cache file, the files table this process read or wrote last: (generation, root, rows)
+_FILES_MEMO: dict[str, tuple[str, str, dict[str, FileRecord]]] = {}
+
+
 class Cache:
     """The SQLite cache; open it with ``with Cache(dir) as cache:``."""
 
@@ -160,7 +165,8 @@ class Cache:
         row = self.db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
         if row is None or row[0] != str(SCHEMA_VERSION):
             self.db.executescript("DROP TABLE files; DROP TABLE bodies; DROP TABLE outputs; "
-                                  "DROP TABLE search_docs;")
+                                  "DROP TABLE search_docs; "
+                                  "DELETE FROM meta WHERE name = 'files_generation';")
             self.db.executescript(_SCHEMA)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)",
                             (str(SCHEMA_VERSION),))
@@ -187,27 +193,56 @@ class Cache:
     # --- issue files ----------------------------------------------------------------------
 
     def files(self, root: Path) -> dict[str, FileRecord]:
-        """Every known issue file, by path relative to the project root ``root``."""
-        out = {}
-        for path, mtime_ns, size, seen_ns, digest, issue, body_sha, meta_terms, title in \
-                self.db.execute("SELECT path, mtime_ns, size, seen_ns, sha, issue, body_sha, "
-                                "meta_terms, title_typeset FROM files"):
-            try:
-                record = FileRecord(mtime_ns, size, seen_ns, digest, _unpack(root / path, issue),
-                                    body_sha, meta_terms, title)
-            except (ValueError, EOFError, TypeError, IndexError):
-                continue  # unreadable (another publisher version?): the file is parsed again
-            out[path] = record
+        """Every known issue file, by path relative to the project root ``root``.
+
+        ``publisher serve`` builds again after every save in one process: the table it read
+        or wrote last is kept in memory with the table's generation (a random token every
+        write sets), and handed out again while the generation is the same, saving the read
+        of 5,000 rows (0.1 s of a 0.4 s rebuild). Another process's build changes the token.
+        """
+        with self.db:
+            self.db.execute("BEGIN")  # the token and the rows from one snapshot
+            generation = self._files_generation()
+            memo = _FILES_MEMO.get(str(self.path))
+            if generation and memo is not None and memo[:2] == (generation, str(root)):
+                return dict(memo[2])
+            out = {}
+            for path, mtime_ns, size, seen_ns, digest, issue, body_sha, meta_terms, title in \
+                    self.db.execute("SELECT path, mtime_ns, size, seen_ns, sha, issue, "
+                                    "body_sha, meta_terms, title_typeset FROM files"):
+                try:
+                    record = FileRecord(mtime_ns, size, seen_ns, digest,
+                                        _unpack(root / path, issue), body_sha, meta_terms,
+                                        title)
+                except (ValueError, EOFError, TypeError, IndexError):
+                    continue  # unreadable (another publisher version?): parsed again
+                out[path] = record
+        if generation:
+            _FILES_MEMO[str(self.path)] = (generation, str(root), dict(out))
         return out
 
     def put_files(self, records: dict[str, FileRecord], gone: list[str]) -> None:
+        generation = os.urandom(8).hex()
         with self.db:
-            self.db.execute("BEGIN")
+            self.db.execute("BEGIN IMMEDIATE")
+            before = self._files_generation()
             self.db.executemany(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(path, r.mtime_ns, r.size, r.seen_ns, r.sha, _pack(r.issue),
                   r.body_sha, r.meta_terms, r.title_typeset) for path, r in records.items()])
             self.db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in gone])
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('files_generation', ?)",
+                            (generation,))
+        memo = _FILES_MEMO.pop(str(self.path), None)
+        if memo is not None and before and memo[0] == before:  # ours is the only change
+            table = {**memo[2], **records}
+            for path in gone:
+                table.pop(path, None)
+            _FILES_MEMO[str(self.path)] = (generation, memo[1], table)
+
+    def _files_generation(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE name='files_generation'").fetchone()
+        return row[0] if row else None
 
     # --- bodies ---------------------------------------------------------------------------
 

@@ -294,3 +294,45 @@ def test_an_output_folder_outside_the_newsletter_is_never_the_search_mirror(tmp_
     assert any((root / ".publisher" / "cache" / "search").rglob(".pages.json"))
     assert "Правка после сборки" in "".join(
         p.read_text(encoding="utf-8") for p in out.rglob("index.html"))
+
+
+def test_serve_keeps_the_files_table_in_memory_and_sees_another_build(built) -> None:
+    """One process building again (serve) reuses the files table it read or wrote last, as
+    long as its generation token is the cache's; a build in another process changes the
+    token, and the next read comes from the cache again."""
+    import subprocess
+    import sys
+
+    from archive_site import cache as cache_module
+    from archive_site.cache import Cache, default_cache_dir
+
+    root, site = built
+    project = load_project(root)
+    build(project, site)
+    cache_dir = default_cache_dir(project)
+    with Cache(cache_dir) as cache:
+        first = cache.files(root)
+        memo = cache_module._FILES_MEMO[str(cache.path)]
+        assert cache.files(root) == first and memo[2] == first  # handed out from memory
+        first["issues/upravlyay-ka-0002.md"] = None  # a caller's change stays its own
+        assert cache.files(root)["issues/upravlyay-ka-0002.md"] is not None
+    edit(root / "issues/upravlyay-ka-0002.md", "Рад привествовать", "Рад приветствовать")
+    build(load_project(root), site)
+    with Cache(cache_dir) as cache:
+        generation = cache._files_generation()
+        mine = cache.files(root)
+    assert cache_module._FILES_MEMO[str(cache.path)][0] == generation  # updated, not dropped
+    # another process's build: a new file it parsed is in the cache, and then in our reads
+    (root / "issues/upravlyay-ka-0601.md").write_text(
+        issue_file(601, "upravlyay-ka"), encoding="utf-8")
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                    "from archive_site.build import build; "
+                    "from publisher.config import load_project; "
+                    "build(load_project(Path(sys.argv[1])), Path(sys.argv[2]))",
+                    str(root), str(site)], check=True, timeout=300)
+    with Cache(cache_dir) as cache:
+        assert cache._files_generation() != generation
+        theirs = cache.files(root)
+    assert set(theirs) - set(mine) == {"issues/upravlyay-ka-0601.md"}
+    report = build(load_project(root), site)
+    assert report.bodies_rendered == 0 and report.pages_written == 0
