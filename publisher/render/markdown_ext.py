@@ -436,8 +436,7 @@ class QuickInlineProcessor(InlineTreeprocessor):
         self._names: tuple[str, ...] | None = None
         self._quick: re.Pattern[str] | None = None
 
-    def _InlineProcessor__handleInline(self, data: str,  # noqa: N802 (the base's name)
-                                       patternIndex: int = 0) -> str:  # noqa: N803
+    def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
         # the registry's names in priority order (no public accessor); none: no shortcut
         names = tuple(getattr(item, "name", "") for item in
                       getattr(self.inlinePatterns, "_priority", ()))
@@ -448,6 +447,10 @@ class QuickInlineProcessor(InlineTreeprocessor):
                 self._quick = re.compile("|".join(map(re.escape, triggers)))
             else:
                 self._quick = None
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data: str,  # noqa: N802 (the base's name)
+                                       patternIndex: int = 0) -> str:  # noqa: N803
         if self.enabled and self._quick is not None and not isinstance(data, AtomicString) and \
                 self._quick.search(data) is None:
             return data
