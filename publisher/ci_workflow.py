@@ -3,7 +3,9 @@
 ``.github/workflows/publish.yml`` runs, in this order: ``check``; ``publish-ready`` (every issue
 marked ``status: ready`` that the ledger does not list as sent; before each send the backend
 asks the ESP whether it already went out, so a lost ledger cannot cause a second send);
-``build``; a commit of the ledger and the slug map back to the branch (also when a step
+``build`` (with ``.publisher/cache`` restored from the last run by ``actions/cache``, so only
+what changed is converted and indexed again); a commit of the ledger and the slug map back
+to the branch (also when a step
 before it failed, so a send is never forgotten); ``deploy``. One run at a time
 (``concurrency``), never cancelled half way. Secrets come from the repository's secret store
 into the steps that need them, and nowhere else. README carries the GitLab CI twin.
@@ -89,6 +91,14 @@ jobs:
           fi
           unset PUBLISHER_SUBSCRIBERS
           publisher publish-ready
+      # the archive's build cache (converted bodies, the search index and the pages it
+      # was made from; nothing personal): a build after a push converts only what changed
+      - name: Restore the archive's build cache
+        uses: actions/cache@v4
+        with:
+          path: .publisher/cache
+          key: publisher-cache-${{ github.run_id }}
+          restore-keys: publisher-cache-
       - name: Build the archive
         run: publisher build
       - name: Commit the ledger and the slug map

@@ -115,11 +115,13 @@ def _newsletter_repo(tmp_path: Path) -> tuple[Path, Path]:
     return origin, public
 
 
-def _ci_run(tmp_path: Path, origin: Path, name: str) -> tuple[Path, list]:
+def _ci_run(tmp_path: Path, origin: Path, name: str, *, cache_store: Path | None = None,
+            env: dict[str, str] | None = None) -> tuple[Path, list]:
     """What a runner does on a push: a fresh clone, then the steps."""
     clone = tmp_path / name
     git(tmp_path, "clone", "-q", str(origin), str(clone))
-    runs = run_steps(clone / GITHUB_WORKFLOW_PATH, "publish", clone, env=GIT_ENV)
+    runs = run_steps(clone / GITHUB_WORKFLOW_PATH, "publish", clone, env={**GIT_ENV, **(env or {})},
+                     cache_store=cache_store)
     for run in runs:
         assert run.returncode == 0, f"step {run.name!r} failed:\n{run.output}"
     return clone, runs
@@ -152,6 +154,38 @@ def test_running_the_steps_publishes_once_records_in_git_and_deploys(tmp_path: P
     assert "0 uploaded, 0 deleted" in _output(runs, "Deploy")
 
 
+def test_the_build_cache_carries_over_between_runs_and_holds_nothing_personal(tmp_path: Path):
+    """actions/cache restores .publisher/cache before the build: the next push's fresh clone
+    (every file with a new mtime) converts nothing again and does not run Pagefind."""
+    from archive_site.search import executable
+
+    workflow = load(init(tmp_path / "shape") / GITHUB_WORKFLOW_PATH)
+    steps = workflow["jobs"]["publish"]["steps"]
+    [cache] = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
+    assert cache["with"]["path"] == ".publisher/cache"  # not .publisher/: the key, the roster
+    names = [s.get("name", "") for s in steps]
+    assert names.index(cache["name"]) < names.index("Build the archive")
+
+    log = tmp_path / "pagefind-runs.log"
+    wrapper = tmp_path / "pagefind"
+    wrapper.write_text(f'#!/bin/sh\necho run >> "{log}"\nexec "{executable()}" "$@"\n',
+                       encoding="utf-8")
+    wrapper.chmod(0o755)
+    env = {"PAGEFIND_BINARY_PATH": str(wrapper)}
+    origin, _ = _newsletter_repo(tmp_path)
+    store = tmp_path / "actions-cache"
+    _, runs = _ci_run(tmp_path, origin, "run1", cache_store=store, env=env)
+    assert re.search(r"\b1 rendered", _output(runs, "Build")), _output(runs, "Build")
+    assert (store / ".publisher" / "cache").is_dir()
+    assert log.read_text(encoding="utf-8").count("run") == 1
+    cached = {p.name for p in store.rglob("*")}
+    assert not cached & {"address.key", "courses.sqlite", "ledger.jsonl", "deliveries"}
+
+    _, runs = _ci_run(tmp_path, origin, "run2", cache_store=store, env=env)
+    assert re.search(r"\b0 rendered", _output(runs, "Build")), _output(runs, "Build")
+    assert log.read_text(encoding="utf-8").count("run") == 1  # the kept bundle was the index
+
+
 def test_gitlab_ci_in_readme_runs_the_same_steps(tmp_path: Path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     match = re.search(r"```yaml\n(# \.gitlab-ci\.yml\n.*?)```", readme, re.S)
@@ -163,6 +197,7 @@ def test_gitlab_ci_in_readme_runs_the_same_steps(tmp_path: Path):
     assert job["resource_group"]  # one run at a time
     after = "\n".join(job["after_script"])  # runs even when the script failed
     assert all(record in after for record in RECORDS)
+    assert job["cache"]["paths"] == [".publisher/cache/"]  # the build cache, nothing personal
 
 
 def test_lists_come_from_the_secret_store_and_no_address_reaches_git(tmp_path: Path):

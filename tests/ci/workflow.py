@@ -5,12 +5,16 @@ with its ``env:`` (``${{ secrets.X }}`` and ``${{ vars.X }}`` filled from the di
 ``if:`` conditions from a fixed table (an unknown one fails the test, so a new condition
 gets a decision here), and ``uses:`` steps skipped (checkout is the clone the test made,
 setup-python is this virtualenv). The install step is skipped too: publisher is on PATH.
+``actions/cache`` is played as the runner does, with a folder as the cache store: the step
+restores the saved ``path`` (if any), and the job's end saves it again when every step
+passed.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -40,13 +44,21 @@ def load(path: Path) -> dict:
 
 def run_steps(path: Path, job: str, cwd: Path, *, secrets: dict[str, str] | None = None,
               variables: dict[str, str] | None = None,
-              env: dict[str, str] | None = None) -> list[StepRun]:
+              env: dict[str, str] | None = None,
+              cache_store: Path | None = None) -> list[StepRun]:
     """Run ``job``'s steps in order in ``cwd``; stop at the first failure, as the runner."""
     secrets, variables = secrets or {}, variables or {}
     values = {"secrets": secrets, "vars": variables}
     runs: list[StepRun] = []
     failed = False
+    cached: list[str] = []  # the paths actions/cache saves at the job's end
     for step in load(path)["jobs"][job]["steps"]:
+        if str(step.get("uses", "")).startswith("actions/cache@") and cache_store is not None:
+            for relative in str(step["with"]["path"]).split():
+                cached.append(relative)
+                if (cache_store / relative).is_dir():
+                    shutil.copytree(cache_store / relative, cwd / relative, symlinks=True)
+            continue
         condition = step.get("if")
         if condition is not None:
             assert condition in CONDITIONS, f"decide what `if: {condition}` is in tests/ci"
@@ -67,6 +79,11 @@ def run_steps(path: Path, job: str, cwd: Path, *, secrets: dict[str, str] | None
         runs.append(StepRun(step.get("name", step["run"][:40]), result.returncode,
                             result.stdout + result.stderr))
         failed = failed or result.returncode != 0
+    if not failed and cache_store is not None:  # the post-job save, on success only
+        for relative in cached:
+            shutil.rmtree(cache_store / relative, ignore_errors=True)
+            if (cwd / relative).is_dir():
+                shutil.copytree(cwd / relative, cache_store / relative, symlinks=True)
     return runs
 
 
