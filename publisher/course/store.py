@@ -110,6 +110,22 @@ def moment(seconds: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
+#: the times the store holds are Unix seconds that publisher wrote: now, plus lesson delays,
+#: or an imported enrolment date (1971-2999). Outside this range a value was edited or
+#: damaged; read as it is, it would end a run in a ValueError or make a date from year 1.
+TIME_RANGE = (0, 32503680000)  # 1970-01-01 .. 3000-01-01 UTC
+
+
+def checked_time(value: object, path: Path, what: str) -> int:
+    """``value`` if it is such a time; else a StoreError naming the file and the record."""
+    if type(value) is int and TIME_RANGE[0] <= value <= TIME_RANGE[1]:
+        return value
+    raise StoreError.at(path, None, f"{what} is {value!r}, not a time publisher writes (Unix "
+                        "seconds from 1970 to 3000): the file was edited or damaged; nothing "
+                        "was sent or changed. Restore it from a backup, or correct that value "
+                        "(sqlite3)")
+
+
 @dataclass(frozen=True)
 class Enrolee:
     """A subscriber to enrol: what ``enroll`` and ``import`` hand to the store."""
@@ -286,7 +302,14 @@ class CourseStore:
                         AND (d.state != 'failed' OR d.attempts >= ?) LIMIT 1), '')
                FROM enrolments e WHERE e.course = ? ORDER BY e.enrolled_at, e.email""",
             (MAX_ATTEMPTS, course)).fetchall()
-        return [RosterRow(*row[:8], held=bool(row[8]), problem=row[9]) for row in rows]
+        out = []
+        for row in rows:
+            where = f"enrolments row {course}/{row[0]}"
+            checked_time(row[4], self.path, f"{where}: enrolled_at")
+            if row[7] is not None:
+                checked_time(row[7], self.path, f"{where}: next_due")
+            out.append(RosterRow(*row[:8], held=bool(row[8]), problem=row[9]))
+        return out
 
     def counts(self, course: str) -> dict[str, int]:
         return dict(self.db.execute("SELECT status, count(*) FROM enrolments WHERE course = ? "
@@ -294,8 +317,20 @@ class CourseStore:
 
     # ---- what is due
 
+    def _check_due_times(self, course: str) -> None:
+        """Refuse a course whose roster holds a next_due that is not a time: SQL compares
+        text and floats with integers without complaint, so the row would sit unseen (never
+        due, never the earliest) while the others were sent."""
+        row = self.db.execute(
+            "SELECT email, next_due FROM enrolments WHERE course = ? AND next_due IS NOT NULL "
+            "AND (typeof(next_due) != 'integer' OR next_due < ? OR next_due > ?) LIMIT 1",
+            (course, *TIME_RANGE)).fetchone()
+        if row is not None:
+            checked_time(row[1], self.path, f"enrolments row {course}/{row[0]}: next_due")
+
     def due(self, course: str, now: dt.datetime) -> list[DueSubscriber]:
         """Active subscribers whose next lesson's time has come (window not yet applied)."""
+        self._check_due_times(course)
         rows = self.db.execute(
             "SELECT email, name, timezone, next_lesson, next_due FROM enrolments "
             "WHERE course = ? AND status = 'active' AND held = 0 AND next_due <= ? "
@@ -303,9 +338,12 @@ class CourseStore:
         return [DueSubscriber(*row) for row in rows]
 
     def next_due(self, course: str) -> int | None:
+        self._check_due_times(course)
         row = self.db.execute("SELECT min(next_due) FROM enrolments WHERE course = ? AND "
                               "status = 'active' AND held = 0", (course,)).fetchone()
-        return row[0] if row else None
+        if not row or row[0] is None:
+            return None
+        return checked_time(row[0], self.path, f"enrolments of {course}: the earliest next_due")
 
     # ---- deliveries: intent before the call, outcome after
 
@@ -404,8 +442,11 @@ class CourseStore:
         if course is not None:
             sql += " AND course = ?"
             params = (course,)
-        return [Pending(*row) for row in self.db.execute(sql + " ORDER BY intent_at, email",
-                                                         params)]
+        rows = self.db.execute(sql + " ORDER BY intent_at, email", params).fetchall()
+        for row in rows:
+            checked_time(row[6], self.path,
+                         f"deliveries row {row[0]}/{row[1]} lesson {row[2]}: intent_at")
+        return [Pending(*row) for row in rows]
 
     def resolve(self, course: str, email: str, lesson: int, *, sent: bool,
                 delays: Sequence[tuple[int, int]], sent_at: dt.datetime | None = None,
@@ -420,7 +461,10 @@ class CourseStore:
         if row is None:
             return False
         if sent:
-            self.record_sent(course, lesson, [email], sent_at=sent_at or moment(row[0]),
+            if sent_at is None:
+                sent_at = moment(checked_time(row[0], self.path, f"deliveries row "
+                                              f"{course}/{email} lesson {lesson}: intent_at"))
+            self.record_sent(course, lesson, [email], sent_at=sent_at,
                              provider_id=provider_id, delays=delays)
             return True
         with self.transaction() as db:
@@ -466,8 +510,12 @@ class CourseStore:
 
     def last_unfinished_run(self) -> tuple[int, int] | None:
         """(pid, started_at) of the newest run without an end: who holds the lock."""
-        return self.db.execute("SELECT pid, started_at FROM runs WHERE finished_at IS NULL "
-                               "ORDER BY id DESC LIMIT 1").fetchone()
+        row = self.db.execute("SELECT pid, started_at FROM runs WHERE finished_at IS NULL "
+                              "ORDER BY id DESC LIMIT 1").fetchone()
+        if row is not None and (type(row[1]) is not int or
+                                not TIME_RANGE[0] <= row[1] <= TIME_RANGE[1]):
+            return None  # only shown in the "already running" message: say less, not fail
+        return row
 
 
 class RunLock:
