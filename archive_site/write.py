@@ -81,6 +81,8 @@ class Staging:
         self.previous = previous
         self.full = full
         self.dir = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
+        self._dir = os.fspath(self.dir)
+        self._made: set[str] = set()  # folders of the staging tree already created
         self.outputs: dict[str, OutputRecord] = {}
         self.staged: list[str] = []
         _remove_stale(out_dir)
@@ -123,9 +125,8 @@ class Staging:
         if not self.full and before is not None and before.hash == digest and \
                 (self.out / path).is_file():
             return False
-        target = inside(self.dir, path, links=False)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        with open(self._target(path), "wb") as handle:
+            handle.write(data)
         self.staged.append(path)
         return True
 
@@ -133,12 +134,24 @@ class Staging:
         """Stage a copy of ``source`` (an image) for ``path`` unless it is unchanged."""
         if self.unchanged(path, key):
             return False
-        target = inside(self.dir, path, links=False)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = self._target(path)
         shutil.copyfile(source, target)
-        self.outputs[path] = OutputRecord(key, key, target.stat().st_size)
+        self.outputs[path] = OutputRecord(key, key, os.stat(target).st_size)
         self.staged.append(path)
         return True
+
+    def _target(self, path: str) -> str:
+        """Where ``path`` goes in the staging folder, its folder made: :func:`inside`'s check
+        (the staging tree is our own, so no links to follow) on str paths, each folder made
+        once (10,000 pages: pathlib and repeated mkdir calls were 0.5 s of a build)."""
+        if path_problem(path) is not None:
+            inside(self.dir, path, links=False)  # raises, saying why
+        target = f"{self._dir}/{path}"
+        parent = target.rpartition("/")[0]
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        return target
 
     def commit(self) -> list[str]:
         """Make the staged files the site; returns the paths removed from it.
@@ -149,12 +162,14 @@ class Staging:
         """
         gone = [path for path in sorted(set(self.previous) - set(self.outputs))
                 if _deletable(path)] if not self.full else []
-        targets = [inside(self.out, path) for path in self.staged]  # all checked, then moved
+        swap = self.full or not self.out.exists()
+        # all checked (links on the way included), then moved; a swap moves the folder whole
+        targets = [] if swap else [inside(self.out, path) for path in self.staged]
         (self.dir / SITE_MARKER).write_text("Built by `publisher build`; it replaces this "
                                             "folder on every full build.\n", encoding="utf-8",
                                             newline="\n")  # the same bytes on every OS
         self.marker.write_text("", encoding="utf-8")
-        if self.full or not self.out.exists():
+        if swap:
             self._swap()
             return gone
         for path, target in zip(self.staged, targets):
