@@ -1,4 +1,5 @@
-"""Words readers see, in the newsletter's language (``site.language``).
+"""Words readers see, in the newsletter's language (``site.language``), and the words of the
+author's statistics report.
 
 Templates never hard-code interface words; they use ``t.key``. Russian and English are
 built in; another language falls back to English until its table is added here.
@@ -89,6 +90,38 @@ STRINGS: dict[str, dict[str, str]] = {
     },
 }
 
+#: the author's statistics report (``publisher stats``: _report/, never published)
+REPORT_STRINGS: dict[str, dict[str, str]] = {
+    "ru": {"title": "Статистика рассылок", "rates": "Открытия и клики по времени",
+           "open": "открытия, % доставленных", "click": "клики, % доставленных",
+           "best": "Лучшие выпуски (по открытиям)", "worst": "Слабые выпуски (по открытиям)",
+           "funnels": "Воронка каждого выпуска", "table": "Все отправки",
+           "csv": "Скачать таблицу (CSV)", "ledger": "Отправки через SMTP и outbox",
+           "ledger_note": "Открытия и клики здесь неизвестны; числа из журнала отправок.",
+           "links": "Самые кликабельные ссылки", "links_note": "Клики по ссылкам не "
+           "получены: Sendsay не ответил на запрос области click.* (её поля в описании API "
+           "не документированы).", "link": "ссылка", "links_csv": "ссылки (CSV)",
+           "top_links": "Ссылки выпуска", "none": "Пока нет данных.",
+           "recipients": "получатели", "delivered": "доставлено", "bounced": "отказы",
+           "deferred": "отложено", "opens": "открыли", "clicks": "кликнули",
+           "unsubscribes": "отписки", "issue": "выпуск", "date": "дата", "backend": "канал",
+           "sent": "отправлено", "refused": "отклонено", "generated": "Сформировано"},
+    "en": {"title": "Newsletter statistics", "rates": "Opens and clicks over time",
+           "open": "opens, % of delivered", "click": "clicks, % of delivered",
+           "best": "Best issues (by opens)", "worst": "Weakest issues (by opens)",
+           "funnels": "Funnel of each issue", "table": "All sends",
+           "csv": "Download the table (CSV)", "ledger": "SMTP and outbox sends",
+           "ledger_note": "Opens and clicks are not known here; numbers from the send ledger.",
+           "links": "Most clicked links", "links_note": "No clicks per link: Sendsay did "
+           "not answer the click.* query (the API description documents none of its "
+           "fields).", "link": "link", "links_csv": "links (CSV)",
+           "top_links": "Links of this issue", "none": "No data yet.",
+           "recipients": "recipients", "delivered": "delivered", "bounced": "bounced",
+           "deferred": "deferred", "opens": "opened", "clicks": "clicked",
+           "unsubscribes": "unsubscribed", "issue": "issue", "date": "date",
+           "backend": "channel", "sent": "sent", "refused": "refused",
+           "generated": "Generated"},
+}
 _MONTHS = {
     "ru": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
            "сентября", "октября", "ноября", "декабря"),
@@ -108,8 +141,17 @@ class Strings(dict):
 
 
 def strings(language: str) -> Strings:
+    return _merged(STRINGS, language)
+
+
+def report_strings(language: str) -> Strings:
+    """The statistics report's words: the same fallback to English, word by word."""
+    return _merged(REPORT_STRINGS, language)
+
+
+def _merged(table: dict[str, dict[str, str]], language: str) -> Strings:
     base = language.split("-")[0]
-    return Strings({**STRINGS["en"], **STRINGS.get(base, {})})
+    return Strings({**table["en"], **table.get(base, {})})
 
 
 def format_date(date: dt.date, language: str) -> str:

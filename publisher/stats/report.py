@@ -17,40 +17,10 @@ from html import escape
 from pathlib import Path
 
 from publisher.config import Project
+from publisher.i18n import report_strings
 from publisher.stats import charts
 from publisher.stats.store import SendStats
 
-WORDS = {
-    "ru": {"title": "Статистика рассылок", "rates": "Открытия и клики по времени",
-           "open": "открытия, % доставленных", "click": "клики, % доставленных",
-           "best": "Лучшие выпуски (по открытиям)", "worst": "Слабые выпуски (по открытиям)",
-           "funnels": "Воронка каждого выпуска", "table": "Все отправки",
-           "csv": "Скачать таблицу (CSV)", "ledger": "Отправки через SMTP и outbox",
-           "ledger_note": "Открытия и клики здесь неизвестны; числа из журнала отправок.",
-           "links": "Самые кликабельные ссылки", "links_note": "Клики по ссылкам не "
-           "получены: Sendsay не ответил на запрос области click.* (её поля в описании API "
-           "не документированы).", "link": "ссылка", "links_csv": "ссылки (CSV)",
-           "top_links": "Ссылки выпуска", "none": "Пока нет данных.",
-           "recipients": "получатели", "delivered": "доставлено", "bounced": "отказы",
-           "deferred": "отложено", "opens": "открыли", "clicks": "кликнули",
-           "unsubscribes": "отписки", "issue": "выпуск", "date": "дата", "backend": "канал",
-           "sent": "отправлено", "refused": "отклонено", "generated": "Сформировано"},
-    "en": {"title": "Newsletter statistics", "rates": "Opens and clicks over time",
-           "open": "opens, % of delivered", "click": "clicks, % of delivered",
-           "best": "Best issues (by opens)", "worst": "Weakest issues (by opens)",
-           "funnels": "Funnel of each issue", "table": "All sends",
-           "csv": "Download the table (CSV)", "ledger": "SMTP and outbox sends",
-           "ledger_note": "Opens and clicks are not known here; numbers from the send ledger.",
-           "links": "Most clicked links", "links_note": "No clicks per link: Sendsay did "
-           "not answer the click.* query (the API description documents none of its "
-           "fields).", "link": "link", "links_csv": "links (CSV)",
-           "top_links": "Links of this issue", "none": "No data yet.",
-           "recipients": "recipients", "delivered": "delivered", "bounced": "bounced",
-           "deferred": "deferred", "opens": "opened", "clicks": "clicked",
-           "unsubscribes": "unsubscribed", "issue": "issue", "date": "date",
-           "backend": "channel", "sent": "sent", "refused": "refused",
-           "generated": "Generated"},
-}
 COLUMNS = ("recipients", "delivered", "bounced", "deferred", "opens", "clicks", "unsubscribes")
 
 _CSS = """
@@ -82,7 +52,7 @@ def write_report(project: Project, sends: list[SendStats], out_dir: Path,
                  links: list[tuple[str, str, int]] | None = None) -> Path:
     """Write ``index.html``, ``stats.csv`` and ``links.csv`` into ``out_dir`` (atomically);
     returns the page. ``links``: ``(send, url, clicks)``, most clicked first."""
-    words = WORDS.get(project.settings.site.language.split("-")[0], WORDS["en"])
+    words = report_strings(project.settings.site.language)
     titles = {s.slug: s.title for s in project.settings.series}
     esp = [s for s in sends if s.opens is not None]
     local = [s for s in sends if s.opens is None]
