@@ -18,7 +18,18 @@ from urllib.parse import quote, quote_plus
 #: the environment variables publisher reads credentials from (the backends' settings)
 SECRET_ENV = ("SENDSAY_APIKEY", "SENDSAY_PASSWORD", "SMTP_PASSWORD")
 MIN_LENGTH = 4
+#: a multi-line secret (an SSH private key) is also masked line by line, lines this long
+MIN_LINE_LENGTH = 6
 MASK = "***"
+#: names the config chooses (deploy credentials: ``deploy.rsync.key_env``...), added by
+#: :func:`register` when they are read, so one scrubber covers every secret of the process
+_REGISTERED: set[str] = set()
+
+
+def register(name: str) -> None:
+    """Treat the environment variable ``name`` as a secret from now on (see :func:`scrub`)."""
+    if name:
+        _REGISTERED.add(name)
 
 
 def secret_values(environ: os._Environ[str] | dict[str, str] | None = None) -> list[str]:
@@ -26,11 +37,13 @@ def secret_values(environ: os._Environ[str] | dict[str, str] | None = None) -> l
     (JSON-escaped, URL-encoded), longest first so a longer form is masked whole."""
     environ = os.environ if environ is None else environ
     values: set[str] = set()
-    for name in SECRET_ENV:
+    for name in (*SECRET_ENV, *sorted(_REGISTERED)):
         value = environ.get(name) or ""
-        if len(value) >= MIN_LENGTH:
-            values.update((value, json.dumps(value)[1:-1], quote(value, safe=""),
-                           quote_plus(value)))
+        lines = [line.strip() for line in value.splitlines()] if "\n" in value else []
+        for piece in (value, *(line for line in lines if len(line) >= MIN_LINE_LENGTH)):
+            if len(piece) >= MIN_LENGTH:
+                values.update((piece, json.dumps(piece)[1:-1], quote(piece, safe=""),
+                               quote_plus(piece)))
     return sorted(values, key=len, reverse=True)
 
 

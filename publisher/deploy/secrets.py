@@ -1,7 +1,9 @@
 """Deploy credentials: read from the environment variables the config names, never shown.
 
-Every value read here is remembered, so any message about a failure (an rsync or S3 error
-text, a hook's output) passes through :meth:`Secrets.redact` before a person sees it.
+Every name read here joins publisher.secrets' scrubber (:func:`publisher.secrets.register`),
+so any message about a failure (an rsync or S3 error text, a hook's output), a log record
+or the CLI's last-resort error line loses the value, in its raw, JSON-escaped and URL-encoded
+forms and, for a multi-line SSH key, line by line.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from collections.abc import Iterator
 
 from publisher.deploy.settings import DeploySettings
 from publisher.errors import Location, Problem, PublisherError
+from publisher.secrets import register, scrub
 
 
 class Secrets:
     def __init__(self, names: tuple[str, ...]) -> None:
         self.names = tuple(n for n in names if n)
+        for name in self.names:
+            register(name)
 
     @classmethod
     def of(cls, settings: DeploySettings) -> Secrets:
@@ -27,15 +32,11 @@ class Secrets:
         """The value of ``name`` ('' when unset); ``name`` joins the redacted ones."""
         if name and name not in self.names:
             self.names += (name,)
+            register(name)
         return os.environ.get(name, "") if name else ""
 
     def redact(self, text: str) -> str:
-        for name in self.names:
-            value = os.environ.get(name, "")
-            for piece in (value, *value.splitlines()):  # a key's lines, one by one too
-                if len(piece.strip()) >= 6:
-                    text = text.replace(piece.strip(), "***")
-        return text
+        return scrub(text)
 
     @contextlib.contextmanager
     def redacting(self) -> Iterator[None]:

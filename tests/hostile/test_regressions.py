@@ -183,6 +183,28 @@ def test_scrub_covers_quoted_and_encoded_forms(monkeypatch) -> None:  # type: ig
     assert clean.count("***") == 3 and clean.endswith(" abc")
 
 
+def test_deploy_credentials_join_the_one_scrubber(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A deploy secret lives in a variable the config names; once deploy reads it, every
+    path to the terminal masks it: its own redaction, the CLI's error lines and log records,
+    raw, JSON-escaped, URL-encoded, and an SSH key line by line."""
+    from publisher.deploy.secrets import Secrets
+
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA+/x\nQUJDREVGR0g=\n"
+    monkeypatch.setenv("MY_DEPLOY_TOKEN", "tok/en+with space")
+    monkeypatch.setenv("MY_SSH_KEY", key)
+    monkeypatch.setattr("publisher.secrets._REGISTERED", set())
+    assert "tok/en" in scrub("tok/en+with space")  # not a secret before deploy names it
+    secrets = Secrets(("MY_DEPLOY_TOKEN",))
+    assert secrets.get("MY_SSH_KEY").startswith("-----BEGIN")
+    text = ("url=tok%2Fen%2Bwith%20space form=tok%2Fen%2Bwith+space raw=tok/en+with space "
+            "json=\"b3BlbnNzaC1rZXktdjEAAAAA+/x\" line=QUJDREVGR0g=")
+    for clean in (secrets.redact(text), scrub(text)):
+        assert "tok" not in clean and "b3Blbn" not in clean and "QUJD" not in clean, clean
+    record = logging.LogRecord("boto", logging.DEBUG, __file__, 1, "signing with %s",
+                               ("tok/en+with space",), None)
+    assert ScrubFilter().filter(record) and record.getMessage() == "signing with ***"
+
+
 def test_log_records_are_scrubbed(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("SENDSAY_APIKEY", "key-0123456789")
     record = logging.LogRecord("x", logging.WARNING, __file__, 1,
