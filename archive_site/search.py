@@ -35,6 +35,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from archive_site.write import path_problem
 from publisher.errors import PublisherError
 
 INDEX_VERSION = "pagefind-1"  # bump when what is indexed changes in a way pages do not show
@@ -85,9 +86,14 @@ def sync_mirror(folder: Path, pages: Iterable[tuple[str, str, Path]]) -> bool:
     folder.mkdir(parents=True, exist_ok=True)
     manifest_path = folder / ".pages.json"
     try:
-        manifest: dict[str, str] = json.loads(manifest_path.read_text(encoding="utf-8"))
+        loaded = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        manifest = {}
+        loaded = {}
+    # a damaged or hand-made manifest must not make the sync delete (or skip copying)
+    # anything but plain paths inside the mirror
+    manifest: dict[str, str] = {
+        path: digest for path, digest in (loaded.items() if isinstance(loaded, dict) else ())
+        if isinstance(path, str) and isinstance(digest, str) and path_problem(path) is None}
     wanted: dict[str, str] = {}
     changed = False
     root = os.fspath(folder)
@@ -159,8 +165,8 @@ def build_index(mirror: Path, language: str, key: str) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for path in sorted(bundle.rglob("*")):
         relative = path.relative_to(bundle).as_posix()
-        if not path.is_file() or relative.startswith("."):
-            continue
+        if path.is_symlink() or not path.is_file() or relative.startswith("."):
+            continue  # Pagefind writes plain files; a link is nobody's to publish
         if relative not in live:
             path.unlink()  # a chunk or fragment of an earlier index
         elif not path.name.startswith(_SKIP):
@@ -194,8 +200,14 @@ def _recorded(bundle: Path, record: Path, key: str) -> dict[str, bytes] | None:
         data = json.loads(record.read_text(encoding="utf-8"))
         if data.get("key") != key:
             return None
-        return {path: (bundle / path.removeprefix("pagefind/")).read_bytes()
-                for path in data["files"]}
+        files = data["files"]
+        # only plain paths of the bundle's own files: never one leading elsewhere
+        if not all(isinstance(path, str) and path.startswith("pagefind/") and
+                   path_problem(path) is None and
+                   not (bundle / path.removeprefix("pagefind/")).is_symlink()
+                   for path in files):
+            return None
+        return {path: (bundle / path.removeprefix("pagefind/")).read_bytes() for path in files}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
 

@@ -172,3 +172,50 @@ def test_clean_clears_the_kept_bundle(tmp_path, counted) -> None:
     build(load_project(root), site, incremental=False)
     assert runs(counted) == 2 and not marker.exists()
     assert os.listdir(bundle_dir(root) / "fragment")
+
+
+def test_a_hostile_mirror_manifest_deletes_nothing_outside(tmp_path, counted) -> None:
+    """The mirror's manifest lists what the last sync copied; a damaged or planted one
+    naming paths outside the mirror must not make the next sync delete them."""
+    import json
+
+    root, issues = newsletter(tmp_path)
+    site = root / "_site"
+    build(load_project(root), site)
+    [mirror] = [p for p in (root / ".publisher" / "cache" / "search").iterdir()
+                if p.is_dir() and not p.name.endswith(".bundle")]
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    manifest = mirror / ".pages.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    depth = len(mirror.relative_to(tmp_path).parts)
+    data["../" * depth + "victim.txt"] = "x"
+    data[str(victim)] = "x"
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    append(issues[0], "Правка после подмены.")
+    build(load_project(root), site)
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert any("Правка после подмены" in d["content"] for d in pagefind_fragments(site))
+
+
+def test_a_hostile_bundle_record_or_link_publishes_nothing_of_elsewhere(tmp_path, counted) -> None:
+    import json
+
+    root, _ = newsletter(tmp_path)
+    site = root / "_site"
+    build(load_project(root), site)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-CONTENT", encoding="utf-8")
+    bundle = bundle_dir(root)
+    (bundle / "leak.js").symlink_to(secret)
+    record = bundle / ".bundle.json"
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["files"].append("pagefind/" + "../" * 8 + str(secret).lstrip("/"))
+    record.write_text(json.dumps(data), encoding="utf-8")
+    shutil.rmtree(site)
+    build(load_project(root), site)  # the record is refused: Pagefind runs again
+    assert runs(counted) == 2
+    published = "".join(p.read_text(encoding="utf-8", errors="replace")
+                        for p in site.rglob("*") if p.is_file())
+    assert "SECRET-CONTENT" not in published
+    assert len(pagefind_fragments(site)) == 10
