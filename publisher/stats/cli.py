@@ -36,7 +36,7 @@ def stats(ctx: click.Context, series: str | None, since: str | None, no_sync: bo
       publisher stats --series upravlyay-ka --since 2026-01-01
     """
     from publisher.stats.report import write_report
-    from publisher.stats.store import StatsStore
+    from publisher.stats.store import StatsStore, readable_store
     from publisher.stats.sync import store_path, sync
 
     project = load(ctx)
@@ -50,7 +50,8 @@ def stats(ctx: click.Context, series: str | None, since: str | None, no_sync: bo
         raise click.UsageError(f"--series: no newsletter or course {series!r} in the config")
     # with --json, stdout holds only the JSON; the progress lines go to stderr
     say = functools.partial(click.echo, err=as_json)
-    with StatsStore(store_path(project)) as store:
+    path = store_path(project)
+    with readable_store(path, project.root), StatsStore(path) as store:
         if not no_sync:
             report = sync(project, store, series=series, since=day)
             for problem in report.problems:

@@ -10,9 +10,13 @@ that sees more opens adds a point to the trend.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
+
+from publisher.errors import PublisherError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sends (
@@ -62,6 +66,25 @@ class SendStats:
         if value is None or not self.delivered:
             return None
         return 100 * value / self.delivered
+
+
+@contextlib.contextmanager
+def readable_store(path: Path, root: Path) -> Iterator[None]:
+    """SQLite's errors about ``path`` as one line each: the OS's (locked, read-only, full)
+    with their fix, and a damaged file named as such. The file holds the history the ESP
+    may no longer have, so it is never replaced behind the author's back."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        from publisher.oserrors import sqlite_failure
+
+        raise sqlite_failure(exc, path, root) from None
+    except sqlite3.DatabaseError as exc:
+        shown = path.relative_to(root) if path.is_relative_to(root) else path
+        raise PublisherError.at(shown, None, f"cannot read the statistics store ({exc}): the "
+                                "file is damaged. Restore it from a backup, or move it aside "
+                                "and run `publisher stats` again to start a new history from "
+                                "what the ESP still keeps") from None
 
 
 class StatsStore:

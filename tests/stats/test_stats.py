@@ -170,3 +170,20 @@ def test_an_account_without_clicks_per_link_still_syncs(project, sendsay: FakeSe
     assert db.execute("SELECT opens FROM sends").fetchone()[0] == 45
     page = (root / "_report" / "index.html").read_text(encoding="utf-8")
     assert "Клики по ссылкам не получены" in page
+
+
+def test_a_damaged_store_is_named_and_left_as_it_is(project, sendsay: FakeSendsay) -> None:  # type: ignore[no-untyped-def]
+    """stats.sqlite keeps history the ESP may have dropped: a damaged one is reported in one
+    line naming it, never replaced or "repaired" by a fresh, empty history."""
+    root = two_sends(project, sendsay)
+    assert invoke(root, "stats", env=sendsay_env()).exit_code == 0
+    store = root / ".publisher" / "stats.sqlite"
+    for damage in (b"not a database at all, just text" * 100,
+                   store.read_bytes()[:4096] + b"\0" * 100 + store.read_bytes()[4196:]):
+        store.write_bytes(damage)
+        result = invoke(root, "stats", env=sendsay_env())
+        assert result.exit_code == 1, result.output
+        errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+        assert len(errors) == 1 and ".publisher/stats.sqlite" in errors[0], result.output
+        assert "internal error" not in result.output and "Traceback" not in result.output
+        assert store.read_bytes() == damage
