@@ -18,6 +18,23 @@ GITHUB_WORKFLOW_PATH = ".github/workflows/publish.yml"
 #: delivery logs name recipients by keyed tokens only, see publisher.privacy)
 RECORDS = (".publisher/ledger.jsonl", ".publisher/slugs.json", ".publisher/deliveries")
 
+#: the step that restores the archive's build cache before ``publisher build`` (added in 0.1:
+#: :func:`add_cache_step` puts it into a workflow an older ``init`` wrote)
+CACHE_STEP = """\
+      # the archive's build cache (converted bodies, the search index and the pages it
+      # was made from; nothing personal): a build after a push converts only what changed
+      - name: Restore the archive's build cache
+        uses: actions/cache@v4
+        with:
+          path: .publisher/cache
+          key: publisher-cache-${{ github.run_id }}
+          restore-keys: publisher-cache-
+"""
+BUILD_STEP = """\
+      - name: Build the archive
+        run: publisher build
+"""
+
 GITHUB_WORKFLOW = """\
 # Written by `publisher init`. On every push to main: check the newsletter, send the issues
 # marked `status: ready` that were never sent, commit the send ledger and the slug map back,
@@ -91,16 +108,7 @@ jobs:
           fi
           unset PUBLISHER_SUBSCRIBERS
           publisher publish-ready
-      # the archive's build cache (converted bodies, the search index and the pages it
-      # was made from; nothing personal): a build after a push converts only what changed
-      - name: Restore the archive's build cache
-        uses: actions/cache@v4
-        with:
-          path: .publisher/cache
-          key: publisher-cache-${{ github.run_id }}
-          restore-keys: publisher-cache-
-      - name: Build the archive
-        run: publisher build
+""" + CACHE_STEP + BUILD_STEP + """\
       - name: Commit the ledger and the slug map
         if: ${{ !cancelled() }}
         run: |
@@ -142,3 +150,19 @@ jobs:
       - id: deployment
         uses: actions/deploy-pages@v4
 """
+
+
+def with_cache_step(text: str) -> tuple[str, str]:
+    """An existing workflow brought up to date with :data:`CACHE_STEP`: ``("present", text)``
+    when it already restores ``.publisher/cache``; ``("added", new text)`` when it has the
+    build step ``init`` writes (the cache step goes right before it, the author's other
+    edits and line ends kept); ``("manual", text)`` otherwise (the author's own layout:
+    they are shown the step to add)."""
+    if ".publisher/cache" in text:
+        return "present", text
+    newline = "\r\n" if "\r\n" in text else "\n"
+    build = BUILD_STEP.replace("\n", newline)
+    if text.count(build) != 1:
+        return "manual", text
+    return "added", text.replace(build, CACHE_STEP.replace("\n", newline) + build)
+

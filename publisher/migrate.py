@@ -13,7 +13,10 @@ is what takes the addresses out of the files git keeps:
    key out of git;
 3. files git still tracks that hold addresses (a subscriber list committed long ago) are
    untracked with ``git rm --cached`` (they stay on disk). Git's history still holds them:
-   that needs a history rewrite, which this does not do, and says so.
+   that needs a history rewrite, which this does not do, and says so;
+4. the CI workflow ``init`` wrote gets the step that keeps the archive's build cache between
+   runs (:func:`publisher.ci_workflow.with_cache_step`); one the author laid out differently
+   is left alone, and the step to add is shown.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher import osfiles, privacy
+from publisher.ci_workflow import GITHUB_WORKFLOW_PATH, with_cache_step
 from publisher.config import Project
 from publisher.errors import PublisherError
 from publisher.ledger import DELIVERIES, KEY_LINE, Ledger, delivery_key
+from publisher.oserrors import os_failure
 
 _LINE = re.compile(r"^([>@+!~]) (\S+)((?:\t.*)?)$")
 
@@ -36,10 +41,11 @@ class Migration:
     logs: list[str] = field(default_factory=list)  # rewritten (paths relative to the folder)
     gitignore: list[str] = field(default_factory=list)  # lines added
     untracked: list[str] = field(default_factory=list)  # git rm --cached
+    workflow: str = ""  # "added": the cache step; "manual": the author must add it
 
     @property
     def changed(self) -> bool:
-        return bool(self.logs or self.gitignore or self.untracked)
+        return bool(self.logs or self.gitignore or self.untracked or self.workflow == "added")
 
 
 def legacy_logs(project: Project) -> list[Path]:
@@ -93,7 +99,28 @@ def migrate(project: Project, *, dry_run: bool = False) -> Migration:
     result.untracked = [found.path for found in privacy.tracked_files_with_addresses(project)]
     if result.untracked and not dry_run:
         privacy.untrack(project.root, result.untracked)
+    result.workflow = _upgrade_workflow(project.root / GITHUB_WORKFLOW_PATH, dry_run=dry_run)
     return result
+
+
+def _upgrade_workflow(path: Path, *, dry_run: bool) -> str:
+    """Step 4: "added", "manual" or "" (no workflow, or it has the step already)."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return ""
+    except UnicodeDecodeError:
+        return "manual"
+    except OSError as exc:
+        raise os_failure(exc, path, path.parents[2]) from exc
+    status, new = with_cache_step(text)
+    if status == "present":
+        return ""
+    if status == "added" and not dry_run:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(new.encode("utf-8"))
+        os.replace(tmp, path)
+    return status
 
 
 def _meaning(ledger: Ledger, path: Path) -> tuple[object, ...]:

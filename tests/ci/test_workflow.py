@@ -245,3 +245,42 @@ def test_lists_come_from_the_secret_store_and_no_address_reaches_git(tmp_path: P
     assert not any(p.startswith("subscribers/") for p in tracked)
     leaked = [p for p in tracked for a in readers if a.encode() in (check / p).read_bytes()]
     assert leaked == []
+
+
+def test_migrate_adds_the_cache_step_to_a_workflow_an_older_init_wrote(tmp_path: Path):
+    """The workflow of an older `init` (no cache step) gets exactly today's step, keeps the
+    author's other edits and line ends, still lints, and a second migrate changes nothing;
+    a workflow laid out differently is left alone and the step is shown."""
+    from publisher.ci_workflow import BUILD_STEP, CACHE_STEP, GITHUB_WORKFLOW
+
+    root = init(tmp_path)
+    workflow = root / GITHUB_WORKFLOW_PATH
+    old = GITHUB_WORKFLOW.replace(CACHE_STEP, "").replace("timeout-minutes: 60",
+                                                         "timeout-minutes: 45")  # an edit
+    workflow.write_bytes(old.replace("\n", "\r\n").encode("utf-8"))  # a Windows checkout
+    dry = subprocess.run([str(VENV_BIN / "publisher"), "--project", str(root), "migrate",
+                          "--dry-run"], capture_output=True, text=True, check=False)
+    assert dry.returncode == 0 and "would restore the archive's build cache" in dry.stdout
+    assert workflow.read_bytes() == old.replace("\n", "\r\n").encode("utf-8")
+    done = subprocess.run([str(VENV_BIN / "publisher"), "--project", str(root), "migrate"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "restore the archive's build cache" in done.stdout
+    text = workflow.read_bytes().decode("utf-8")
+    assert text.replace("\r\n", "\n") == GITHUB_WORKFLOW.replace("timeout-minutes: 60",
+                                                                 "timeout-minutes: 45")
+    assert "\n" not in text.replace("\r\n", "")  # every line end kept as it was
+    lint = actionlint(workflow)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    again = subprocess.run([str(VENV_BIN / "publisher"), "--project", str(root), "migrate"],
+                           capture_output=True, text=True, check=False)
+    assert "Nothing to migrate" in again.stdout and workflow.read_bytes().decode() == text
+
+    custom = GITHUB_WORKFLOW.replace(CACHE_STEP, "").replace(
+        BUILD_STEP, "      - name: Site\n        run: make site\n")
+    workflow.write_text(custom, encoding="utf-8")
+    note = subprocess.run([str(VENV_BIN / "publisher"), "--project", str(root), "migrate"],
+                          capture_output=True, text=True, check=False)
+    assert note.returncode == 0
+    assert "left as it is" in note.stderr and "actions/cache@v4" in note.stderr
+    assert workflow.read_text(encoding="utf-8") == custom
