@@ -67,17 +67,34 @@ def issue_tags(issue: Issue) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+#: each issue's spellings and (key, slug) pairs from the last :func:`group` in this process,
+#: by the Issue object's identity (the object is kept, so its id is not reused)
+_LAST: dict[int, tuple[Issue, dict[str, str], list[tuple[str, str]]]] = {}
+
+
 def group(issues: Iterable[tuple[Issue, str]]) -> dict[str, Tag]:
-    """Tags by slug, from (issue, site path) pairs in list order (newest first)."""
+    """Tags by slug, from (issue, site path) pairs in list order (newest first).
+
+    ``publisher serve`` groups again after every save; an issue whose object is the last
+    call's (its file did not change, see cache.Cache.files) reuses its tags as read then.
+    """
+    global _LAST
     tags: dict[str, Tag] = {}
+    seen: dict[int, tuple[Issue, dict[str, str], list[tuple[str, str]]]] = {}
     for issue, path in issues:
-        spellings = {key(t): display(t) for t in reversed(issue.tags)}
-        for k, s in issue_tags(issue):
+        kept = _LAST.get(id(issue))
+        if kept is None or kept[0] is not issue:
+            kept = (issue, {key(t): display(t) for t in reversed(issue.tags)},
+                    issue_tags(issue))
+        seen[id(issue)] = kept
+        _, spellings, pairs = kept
+        for k, s in pairs:
             tag = tags.setdefault(s, Tag(slug=s, key=k))
             if tag.key != k:
                 continue  # a slug collision: `check` reports it; the first tag keeps it
             tag.spellings[spellings[k]] += 1
             tag.paths.append(path)
+    _LAST = seen
     return dict(sorted(tags.items(), key=lambda item: item[1].key))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -336,3 +337,47 @@ def test_serve_keeps_the_files_table_in_memory_and_sees_another_build(built) -> 
     assert set(theirs) - set(mine) == {"issues/upravlyay-ka-0601.md"}
     report = build(load_project(root), site)
     assert report.bodies_rendered == 0 and report.pages_written == 0
+
+
+def test_serve_rebuilds_reuse_cards_only_while_what_they_show_is_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In one process (serve), unchanged issues keep their cards; a tag renamed by the
+    spelling most issues use, or a changed title, still reaches every page that shows it."""
+    root = tmp_path / "newsletter"
+    names = generate_archive(root, 6)["published"][:3]
+
+    def tag(name: str, tags: str) -> None:
+        path = root / "issues" / name
+        text = re.sub(r"\ntags: .*", "", path.read_text(encoding="utf-8"))
+        path.write_text(text.replace("\nstatus:", f"\ntags: {tags}\nstatus:", 1),
+                        encoding="utf-8")
+
+    def showing_the_tag() -> list[str]:
+        """The tag's name on every link to its page and in the search filter."""
+        return [name for p in site.rglob("index.html") for name in re.findall(
+            r'(?:tags/prodazhi/"|value="prodazhi")>\s*([^<\s][^<]*?)\s*<',
+            p.read_text(encoding="utf-8"))]
+
+    tag(names[0], "[Продажи]")
+    tag(names[1], "[Продажи]")
+    tag(names[2], "[продажи]")
+    site = root / "_site"
+    build(load_project(root), site)
+    build(load_project(root), site)  # as serve does: the files table is now in memory
+    before = showing_the_tag()
+    assert len(before) >= 4 and set(before) == {"Продажи"}  # three issues and the filter
+    tag(names[0], "[продажи]")  # now two of three spell it in lower case
+    build(load_project(root), site)
+    after = showing_the_tag()
+    assert len(after) == len(before) and set(after) == {"продажи"}
+    from archive_site.pages import Site
+
+    made: list[str] = []
+    real_card = Site.card
+    monkeypatch.setattr(Site, "card", lambda self, entry: made.append(entry.rel) or
+                        real_card(self, entry))
+    edit(root / "issues" / names[1], "title: '", "title: 'Новое имя ")
+    build(load_project(root), site)
+    assert made == [f"issues/{names[1]}"]  # the other cards came from the last build
+    assert sum("Новое имя" in p.read_text(encoding="utf-8")
+               for p in site.rglob("index.html")) >= 3  # its page, its neighbours, the lists
