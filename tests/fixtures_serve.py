@@ -68,3 +68,17 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
             yield context
         finally:
             context.close()
+
+
+@pytest.fixture
+def page(chromium):  # type: ignore[no-untyped-def]
+    """A fresh page of the shared Chromium (15 s timeouts); a JavaScript error raised on it
+    fails the test that used it."""
+    page = chromium.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    page.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+

@@ -25,17 +25,6 @@ DESKTOP = {"width": 1280, "height": 900}
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 
 
-@pytest.fixture
-def page(chromium):  # type: ignore[no-untyped-def]
-    page = chromium.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    page.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
-
-
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -14,14 +14,6 @@ BOX = "s => { const b = document.querySelector(s).getBoundingClientRect(); " \
       "return {left: b.left, right: b.right, top: b.top, bottom: b.bottom}; }"
 
 
-@pytest.fixture
-def page(chromium):  # type: ignore[no-untyped-def]
-    page = chromium.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    page.close()
-
-
 def _box(page, selector: str) -> dict:  # type: ignore[no-untyped-def]
     return page.evaluate(f"({BOX})({selector!r})")
 

@@ -18,14 +18,6 @@ WIDTHS = (320, 375, 600, 800)
 PATHS = issue_paths()
 
 
-@pytest.fixture
-def page(chromium):  # type: ignore[no-untyped-def]
-    page = chromium.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    page.close()
-
-
 def test_corpus_is_large_and_varied() -> None:
     names = [name_of(p) for p in PATHS]
     assert len(names) >= 13, names  # twelve of our own, and the sample
