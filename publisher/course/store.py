@@ -113,7 +113,9 @@ def moment(seconds: int) -> dt.datetime:
 #: the times the store holds are Unix seconds that publisher wrote: now, plus lesson delays,
 #: or an imported enrolment date (1971-2999). Outside this range a value was edited or
 #: damaged; read as it is, it would end a run in a ValueError or make a date from year 1.
-TIME_RANGE = (0, 32503680000)  # 1970-01-01 .. 3000-01-01 UTC
+#: The upper end is a thousand years past the last importable year, so no lesson delay
+#: added to an imported date crosses it.
+TIME_RANGE = (0, 64060588800)  # 1970-01-01 .. 4000-01-01 UTC
 
 
 def checked_time(value: object, path: Path, what: str) -> int:
@@ -121,7 +123,7 @@ def checked_time(value: object, path: Path, what: str) -> int:
     if type(value) is int and TIME_RANGE[0] <= value <= TIME_RANGE[1]:
         return value
     raise StoreError.at(path, None, f"{what} is {value!r}, not a time publisher writes (Unix "
-                        "seconds from 1970 to 3000): the file was edited or damaged; nothing "
+                        "seconds from 1970 to 4000): the file was edited or damaged; nothing "
                         "was sent or changed. Restore it from a backup, or correct that value "
                         "(sqlite3)")
 

@@ -18,7 +18,8 @@ from publisher.course.store import CourseStore
 from tests.course.helpers import COURSE, at, make_course
 from tests.hostile.helpers import assert_clean_failure, invoke
 
-BAD_TIMES = [-62135596800, -99999999999, 99999999999999, "'abc'", "1e300", "-1"]
+BAD_TIMES = [-62135596800, -99999999999, 99999999999999, 64060588801, "'abc'", "1e300",
+             "-1"]
 READERS = ["first@example.org", "second@example.org"]
 
 
@@ -88,3 +89,20 @@ def test_a_run_record_with_a_broken_start_does_not_hide_the_lock_message(tmp_pat
     damage(root, f"UPDATE runs SET started_at = 'x' WHERE id = {run_id}")
     with CourseStore.for_project(root) as store:
         assert store.last_unfinished_run() is None
+
+
+def test_the_latest_importable_enrolment_with_a_long_delay_is_a_time(tmp_path: Path) -> None:
+    """The range is not too tight: enrolled on the last importable day (2999-12-31), with
+    every lesson's delay on top, the roster still reads."""
+    import datetime as dt
+
+    from publisher.course.store import Enrolee
+
+    root = course_with_two_readers(tmp_path)
+    late = dt.datetime(2999, 12, 31, 23, 0, tzinfo=dt.UTC)
+    with CourseStore.for_project(root) as store:
+        store.enrol(COURSE, [Enrolee("late@example.org", enrolled_at=late)],
+                    ((1, 400 * 86400),), late)
+    result = invoke(root, "course", "list", COURSE)
+    assert result.exit_code == 0, result.output
+    assert "late@example.org" in result.output
