@@ -28,7 +28,7 @@ import publisher
 from publisher import urls
 from archive_site import aliases, feed, pages, search, tags
 from archive_site.bodies import render_bodies
-from archive_site.cache import Cache, default_cache_dir, discard, sha, site_name
+from archive_site.cache import Cache, SameObjects, default_cache_dir, discard, sha, site_name
 from archive_site.collect import Entry, body_fingerprint, collect, save_slug_map
 from archive_site.pages import Card, Planned, Site
 from archive_site.render_pages import render_planned
@@ -178,35 +178,21 @@ def _plan_pages(project: Project, site: Site, entries: list[Entry], cards: dict[
     return planned
 
 
-#: the cards of the last build in this process (``publisher serve`` builds after every
-#: save): by file, (the Issue object the card was made from, its card), valid for one key
-_CARD_MEMO: dict[str, object] = {"key": None, "cards": {}}
+#: the cards of the last build in this process (``publisher serve`` builds after every save)
+_CARDS: SameObjects[Card] = SameObjects()
 
 
 def _cards(site: Site, entries: list[Entry]) -> dict[str, Card]:
     """Every entry's card, reusing the last build's where nothing it shows can differ.
 
-    A card is a function of its issue, its typeset title and the site (settings, templates,
-    tag names). serve's files table hands out the same Issue objects while a file is
-    unchanged (cache.py), so an unchanged issue is recognised by identity; any change of
-    the site changes the key and every card is made again. At 5,000 issues this saves a
-    tenth of a second of each save-to-page rebuild.
+    A card is a function of its issue (the typeset title comes from the same parse) and the
+    site (settings, templates, tag names): an unchanged issue is recognised by its Issue
+    object (cache.SameObjects), and any change of the site makes every card again. At 5,000
+    issues this saves a tenth of a second of each save-to-page rebuild.
     """
-    key = (site.fingerprint, tuple(sorted(site.tag_names.items())))
-    last: dict[str, tuple[object, str, Card]] = \
-        _CARD_MEMO["cards"] if _CARD_MEMO["key"] == key else {}  # type: ignore[assignment]
-    made: dict[str, tuple[object, str, Card]] = {}
-    cards: dict[str, Card] = {}
-    for entry in entries:
-        kept = last.get(entry.rel)
-        if kept is not None and kept[0] is entry.issue and kept[1] == entry.title_typeset:
-            card = kept[2]
-        else:
-            card = site.card(entry)
-        made[entry.rel] = (entry.issue, entry.title_typeset, card)
-        cards[entry.rel] = card
-    _CARD_MEMO["key"], _CARD_MEMO["cards"] = key, made
-    return cards
+    _CARDS.start((site.fingerprint, tuple(sorted(site.tag_names.items()))))
+    return {entry.rel: _CARDS.get(entry.issue, lambda entry=entry: site.card(entry))
+            for entry in entries}
 
 
 @dataclass
@@ -244,10 +230,8 @@ def _write_search(project: Project, staging: Staging, planned: list[Planned],
     hashes = [staging.outputs[path].hash for path in pages]
     key = sha("\0".join((search.INDEX_VERSION, search.version(), project.settings.site.language,
                          *(f"{p}\x1f{h}" for p, h in zip(pages, hashes)))))
-    kept = [path for path in staging.previous if path.startswith("pagefind/")]
     entry = "pagefind/pagefind-entry.json"
-    if staging.unchanged(entry, key) and all(staging.keep(path) for path in kept):
-        counts.skipped += len(kept)
+    if staging.unchanged(entry, key) and _keep_search(staging, counts):
         return
     staged = set(staging.staged)
     sources = [(path, digest, (staging.dir if path in staged else staging.out) / path)

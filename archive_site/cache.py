@@ -28,11 +28,15 @@ import logging
 import marshal
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from publisher.config import Project
 from publisher.models import Issue
+
+T = TypeVar("T")
 
 SCHEMA_VERSION = 5  # bump whenever a stored format changes
 CACHE_FILE = "archive.sqlite"
@@ -136,6 +140,34 @@ def _unpack(path: Path, data: bytes) -> Issue:
                  status=status, tags=tags, lesson=lesson,
                  delay=dt.timedelta(seconds=delay) if delay is not None else None,
                  field_lines=field_lines)
+
+
+class SameObjects(Generic[T]):
+    """Values made from objects the last build saw, handed out again while the object is the
+    very same one: ``publisher serve`` builds after every save, and :meth:`Cache.files` gives
+    out the same Issue objects while a file is unchanged.
+
+    Each build starts a round (:meth:`start`); what it does not ask for again is dropped, and
+    the objects are held, so an id never stands for another object while it is recorded. A
+    new ``scope`` (what every value also depends on, such as the site's settings) forgets
+    everything.
+    """
+
+    def __init__(self) -> None:
+        self._scope: object = None
+        self._last: dict[int, tuple[object, T]] = {}
+        self._now: dict[int, tuple[object, T]] = {}
+
+    def start(self, scope: object = None) -> None:
+        self._last = self._now if scope == self._scope else {}
+        self._scope, self._now = scope, {}
+
+    def get(self, source: object, make: Callable[[], T]) -> T:
+        kept = self._now.get(id(source)) or self._last.get(id(source))
+        if kept is None or kept[0] is not source:
+            kept = (source, make())
+        self._now[id(source)] = kept
+        return kept[1]
 
 
 #: per cache file, the files table this process read or wrote last: (generation, root, rows)

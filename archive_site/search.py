@@ -35,7 +35,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from archive_site.write import path_problem
+from archive_site.write import make_parent, path_problem
 from publisher.errors import PublisherError
 
 INDEX_VERSION = "pagefind-1"  # bump when what is indexed changes in a way pages do not show
@@ -102,10 +102,7 @@ def sync_mirror(folder: Path, pages: Iterable[tuple[str, str, Path]]) -> bool:
         wanted[path] = digest
         target = f"{root}/{path}"
         if manifest.get(path) != digest or not os.path.isfile(target):
-            parent = target.rsplit("/", 1)[0]
-            if parent not in made:
-                os.makedirs(parent, exist_ok=True)
-                made.add(parent)
+            make_parent(target, made)
             _place(source, target)
             changed = True
     for path in set(manifest) - set(wanted):
@@ -114,10 +111,15 @@ def sync_mirror(folder: Path, pages: Iterable[tuple[str, str, Path]]) -> bool:
             os.removedirs((folder / path).parent)
         changed = True
     if changed or manifest != wanted:
-        tmp = manifest_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(wanted, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, manifest_path)
+        _write_json(manifest_path, wanted)
     return changed
+
+
+def _write_json(path: Path, data: object) -> None:
+    """``path`` replaced whole by ``data`` as JSON (a reader sees the old file or the new)."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _place(source: Path, target: str) -> None:
@@ -156,28 +158,33 @@ def build_index(mirror: Path, language: str, key: str) -> dict[str, bytes]:
         bundle.mkdir(parents=True, exist_ok=True)
         running.write_text("", encoding="utf-8")
         _run_pagefind(mirror, bundle, language)
-        live = _live(bundle)
+        present = _bundle_files(bundle)
+        live = _live(bundle, present)
         if live is not None:
             break
     else:
         raise PublisherError("search: cannot tell which files of Pagefind's bundle its "
                              f"index uses (Pagefind {version()}); remove {bundle}")
     files: dict[str, bytes] = {}
-    for path in sorted(bundle.rglob("*")):
-        relative = path.relative_to(bundle).as_posix()
-        if path.is_symlink() or not path.is_file() or relative.startswith("."):
-            continue  # Pagefind writes plain files; a link is nobody's to publish
+    for relative in present:
+        path = bundle / relative
         if relative not in live:
             path.unlink()  # a chunk or fragment of an earlier index
         elif not path.name.startswith(_SKIP):
             files["pagefind/" + relative] = path.read_bytes()
     if "pagefind/pagefind.js" not in files:
         raise PublisherError("search: Pagefind wrote no index (pagefind/pagefind.js missing)")
-    tmp = record.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": key, "files": sorted(files)}), encoding="utf-8")
-    os.replace(tmp, record)
+    _write_json(record, {"key": key, "files": sorted(files)})
     running.unlink()
     return files
+
+
+def _bundle_files(bundle: Path) -> list[str]:
+    """The bundle's plain files, relative and sorted: not our own records (``.``-names), and
+    never a link (Pagefind writes plain files; a link is nobody's to publish)."""
+    return sorted(relative for path in bundle.rglob("*")
+                  if not path.is_symlink() and path.is_file()
+                  and not (relative := path.relative_to(bundle).as_posix()).startswith("."))
 
 
 def _run_pagefind(site: Path, out: Path, language: str) -> None:
@@ -221,8 +228,9 @@ def _cbor_text(text: str) -> bytes:
     return head + data
 
 
-def _live(bundle: Path) -> set[str] | None:
-    """The files of ``bundle`` its current index uses; None when that cannot be told.
+def _live(bundle: Path, present: list[str]) -> set[str] | None:
+    """Which of ``present`` (the bundle's files) its current index uses; None when that
+    cannot be told.
 
     ``pagefind-entry.json`` names each language's metadata file; the (gzipped CBOR)
     metadata names every index chunk, filter chunk and page fragment by its hash. Checked:
@@ -240,14 +248,11 @@ def _live(bundle: Path) -> set[str] | None:
         return None
     live: set[str] = {"pagefind-entry.json", *metas}
     fragments = 0
-    for path in bundle.rglob("*"):
-        relative = path.relative_to(bundle).as_posix()
-        if not path.is_file() or relative.startswith("."):
-            continue
+    for relative in present:
         if "/" not in relative:  # the scripts and the wasm; old metadata files are stale
             if not relative.endswith(".pf_meta"):
                 live.add(relative)
-        elif _cbor_text(path.name.rsplit(".", 1)[0]) in data:
+        elif _cbor_text(relative.rsplit("/", 1)[1].rsplit(".", 1)[0]) in data:
             live.add(relative)
             fragments += relative.startswith("fragment/")
     return live if fragments == sum(metas.values()) else None

@@ -58,6 +58,23 @@ def changed_paths(before: Snapshot, after: Snapshot) -> list[Path]:
     return sorted(p for p in keys if before.get(p) != after.get(p))
 
 
+#: how often a wait for file events looks whether serve is stopping (seconds)
+STOP_CHECK = 0.1
+
+
+def _deadline(timeout: float | None) -> float | None:
+    return None if timeout is None else time.monotonic() + timeout
+
+
+def _step(interval: float, deadline: float | None) -> float:
+    """The next wait: ``interval``, or less when the deadline comes sooner."""
+    return interval if deadline is None else max(0.0, min(interval, deadline - time.monotonic()))
+
+
+def _passed(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
+
+
 @dataclass
 class Watcher:
     """Remembers the last snapshot of ``roots`` and reports what changed since."""
@@ -89,11 +106,10 @@ class Watcher:
              timeout: float | None = None) -> list[Path]:
         """Block until something changed (the changed files) or ``stop`` is set or
         ``timeout`` passed ([])."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not stop.wait(interval if deadline is None else
-                            max(0.0, min(interval, deadline - time.monotonic()))):
+        deadline = _deadline(timeout)
+        while not stop.wait(_step(interval, deadline)):
             changed = self.poll()
-            if changed or (deadline is not None and time.monotonic() >= deadline):
+            if changed or _passed(deadline):
                 return changed
         return []
 
@@ -239,15 +255,16 @@ class EventWatcher:
         """Block until something changed (the changed files, sorted) or ``stop`` is set or
         ``timeout`` passed ([]).
 
-        Raises WatchUnavailable when a watch broke after starting (the caller falls back
-        to polling)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        ``interval`` is :meth:`Watcher.wait`'s (the same call serves both watchers): events
+        arrive as they happen, so it is not used; ``stop`` is looked at every
+        :data:`STOP_CHECK` seconds. Raises WatchUnavailable when a watch broke after
+        starting (the caller falls back to polling)."""
+        deadline = _deadline(timeout)
         while not stop.is_set():
-            step = 0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic()))
             try:
-                first = self._queue.get(timeout=step)
+                first = self._queue.get(timeout=_step(STOP_CHECK, deadline))
             except queue.Empty:
-                if deadline is not None and time.monotonic() >= deadline:
+                if _passed(deadline):
                     return []
                 continue
             changed: set[Path] = set()

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from archive_site.cache import SameObjects
 from publisher.errors import Location, Problem
 from publisher.models import Issue
 from publisher.slug import transliterate
@@ -67,34 +68,27 @@ def issue_tags(issue: Issue) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-#: each issue's spellings and (key, slug) pairs from the last :func:`group` in this process,
-#: by the Issue object's identity (the object is kept, so its id is not reused)
-_LAST: dict[int, tuple[Issue, dict[str, str], list[tuple[str, str]]]] = {}
+#: each issue's spellings and (key, slug) pairs, kept for serve's next rebuild
+_READ: SameObjects[tuple[dict[str, str], list[tuple[str, str]]]] = SameObjects()
 
 
 def group(issues: Iterable[tuple[Issue, str]]) -> dict[str, Tag]:
     """Tags by slug, from (issue, site path) pairs in list order (newest first).
 
     ``publisher serve`` groups again after every save; an issue whose object is the last
-    call's (its file did not change, see cache.Cache.files) reuses its tags as read then.
+    call's (its file did not change) reuses its tags as read then (cache.SameObjects).
     """
-    global _LAST
     tags: dict[str, Tag] = {}
-    seen: dict[int, tuple[Issue, dict[str, str], list[tuple[str, str]]]] = {}
+    _READ.start()
     for issue, path in issues:
-        kept = _LAST.get(id(issue))
-        if kept is None or kept[0] is not issue:
-            kept = (issue, {key(t): display(t) for t in reversed(issue.tags)},
-                    issue_tags(issue))
-        seen[id(issue)] = kept
-        _, spellings, pairs = kept
+        spellings, pairs = _READ.get(issue, lambda issue=issue: (
+            {key(t): display(t) for t in reversed(issue.tags)}, issue_tags(issue)))
         for k, s in pairs:
             tag = tags.setdefault(s, Tag(slug=s, key=k))
             if tag.key != k:
                 continue  # a slug collision: `check` reports it; the first tag keeps it
             tag.spellings[spellings[k]] += 1
             tag.paths.append(path)
-    _LAST = seen
     return dict(sorted(tags.items(), key=lambda item: item[1].key))
 
 

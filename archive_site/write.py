@@ -72,6 +72,15 @@ def path_problem(relative: str) -> str | None:
     return None
 
 
+def make_parent(target: str, made: set[str]) -> None:
+    """Create the folder of ``target`` (a str path with ``/``) unless ``made`` says it was;
+    a tree of thousands of pages then costs one mkdir call per folder, not per file."""
+    parent = target.rpartition("/")[0]
+    if parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
+
+
 class Staging:
     """Collects a build's files beside ``out_dir``; ``commit()`` makes them the site."""
 
@@ -123,7 +132,7 @@ class Staging:
         self.outputs[path] = record
         before = self.previous.get(path)
         if not self.full and before is not None and before.hash == digest and \
-                (self.out / path).is_file():
+                os.path.isfile(f"{self._out}/{path}"):
             return False
         with open(self._target(path), "wb") as handle:
             handle.write(data)
@@ -147,10 +156,7 @@ class Staging:
         if path_problem(path) is not None:
             inside(self.dir, path, links=False)  # raises, saying why
         target = f"{self._dir}/{path}"
-        parent = target.rpartition("/")[0]
-        if parent not in self._made:
-            os.makedirs(parent, exist_ok=True)
-            self._made.add(parent)
+        make_parent(target, self._made)
         return target
 
     def commit(self) -> list[str]:

@@ -5,10 +5,10 @@ marked ``status: ready`` that the ledger does not list as sent; before each send
 asks the ESP whether it already went out, so a lost ledger cannot cause a second send);
 ``build`` (with ``.publisher/cache`` restored from the last run by ``actions/cache``, so only
 what changed is converted and indexed again); a commit of the ledger and the slug map back
-to the branch (also when a step
-before it failed, so a send is never forgotten); ``deploy``. One run at a time
-(``concurrency``), never cancelled half way. Secrets come from the repository's secret store
-into the steps that need them, and nowhere else. README carries the GitLab CI twin.
+to the branch (also when a step before it failed, so a send is never forgotten); ``deploy``.
+One run at a time (``concurrency``), never cancelled half way. Secrets come from the
+repository's secret store into the steps that need them, and nowhere else. README carries the
+GitLab CI twin.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ GITHUB_WORKFLOW_PATH = ".github/workflows/publish.yml"
 #: delivery logs name recipients by keyed tokens only, see publisher.privacy)
 RECORDS = (".publisher/ledger.jsonl", ".publisher/slugs.json", ".publisher/deliveries")
 
-#: the step that restores the archive's build cache before ``publisher build`` (added in 0.1:
-#: :func:`add_cache_step` puts it into a workflow an older ``init`` wrote)
+#: the step that restores the archive's build cache before ``publisher build``
+#: (:func:`with_cache_step` puts it into a workflow an older ``init`` wrote)
 CACHE_STEP = """\
       # the archive's build cache (converted bodies, the search index and the pages it
       # was made from; nothing personal): a build after a push converts only what changed

@@ -117,9 +117,7 @@ def _upgrade_workflow(path: Path, *, dry_run: bool) -> str:
     if status == "present":
         return ""
     if status == "added" and not dry_run:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(new.encode("utf-8"))
-        os.replace(tmp, path)
+        _write_whole(path, new.encode("utf-8"))
     return status
 
 
@@ -135,6 +133,13 @@ def _replace(path: Path, data: bytes) -> Path:
     returns a copy of the old one (the caller removes it once the new one reads the same)."""
     backup = path.with_name(f".{path.name}.old")
     backup.write_bytes(path.read_bytes())
+    _write_whole(path, data)
+    return backup
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """``data`` over ``path``: a temporary file, synced, renamed over it, so a crash leaves
+    either the old file or the new one, never a part."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
@@ -144,4 +149,3 @@ def _replace(path: Path, data: bytes) -> Path:
         os.close(fd)
     os.replace(tmp, path)
     osfiles.fsync_dir(path.parent)
-    return backup

@@ -118,10 +118,15 @@ def moment(seconds: int) -> dt.datetime:
 TIME_RANGE = (0, 64060588800)  # 1970-01-01 .. 4000-01-01 UTC
 
 
+def is_time(value: object) -> bool:
+    """Whether ``value`` is such a time (an int in :data:`TIME_RANGE`)."""
+    return type(value) is int and TIME_RANGE[0] <= value <= TIME_RANGE[1]
+
+
 def checked_time(value: object, path: Path, what: str) -> int:
     """``value`` if it is such a time; else a StoreError naming the file and the record."""
-    if type(value) is int and TIME_RANGE[0] <= value <= TIME_RANGE[1]:
-        return value
+    if is_time(value):
+        return value  # type: ignore[return-value]
     raise StoreError.at(path, None, f"{what} is {value!r}, not a time publisher writes (Unix "
                         "seconds from 1970 to 4000): the file was edited or damaged; nothing "
                         "was sent or changed. Restore it from a backup, or correct that value "
@@ -343,9 +348,7 @@ class CourseStore:
         self._check_due_times(course)
         row = self.db.execute("SELECT min(next_due) FROM enrolments WHERE course = ? AND "
                               "status = 'active' AND held = 0", (course,)).fetchone()
-        if not row or row[0] is None:
-            return None
-        return checked_time(row[0], self.path, f"enrolments of {course}: the earliest next_due")
+        return row[0] if row else None  # every next_due was checked just above
 
     # ---- deliveries: intent before the call, outcome after
 
@@ -514,8 +517,7 @@ class CourseStore:
         """(pid, started_at) of the newest run without an end: who holds the lock."""
         row = self.db.execute("SELECT pid, started_at FROM runs WHERE finished_at IS NULL "
                               "ORDER BY id DESC LIMIT 1").fetchone()
-        if row is not None and (type(row[1]) is not int or
-                                not TIME_RANGE[0] <= row[1] <= TIME_RANGE[1]):
+        if row is not None and not is_time(row[1]):
             return None  # only shown in the "already running" message: say less, not fail
         return row
 

@@ -19,8 +19,7 @@ from publisher.secrets import register, scrub
 
 class Secrets:
     def __init__(self, names: tuple[str, ...]) -> None:
-        self.names = tuple(n for n in names if n)
-        for name in self.names:
+        for name in names:
             register(name)
 
     @classmethod
@@ -30,9 +29,7 @@ class Secrets:
 
     def get(self, name: str) -> str:
         """The value of ``name`` ('' when unset); ``name`` joins the redacted ones."""
-        if name and name not in self.names:
-            self.names += (name,)
-            register(name)
+        register(name)
         return os.environ.get(name, "") if name else ""
 
     def redact(self, text: str) -> str:

@@ -51,7 +51,7 @@ def stats(ctx: click.Context, series: str | None, since: str | None, no_sync: bo
     # with --json, stdout holds only the JSON; the progress lines go to stderr
     say = functools.partial(click.echo, err=as_json)
     path = store_path(project)
-    with readable_store(path, project.root), StatsStore(path) as store:
+    with readable_store(path, project), StatsStore(path) as store:
         if not no_sync:
             report = sync(project, store, series=series, since=day)
             for problem in report.problems:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
+from publisher.config import Project
 from publisher.errors import PublisherError
 
 _SCHEMA = """
@@ -69,7 +70,7 @@ class SendStats:
 
 
 @contextlib.contextmanager
-def readable_store(path: Path, root: Path) -> Iterator[None]:
+def readable_store(path: Path, project: Project) -> Iterator[None]:
     """SQLite's errors about ``path`` as one line each: the OS's (locked, read-only, full)
     with their fix, and a damaged file named as such. The file holds the history the ESP
     may no longer have, so it is never replaced behind the author's back."""
@@ -78,13 +79,12 @@ def readable_store(path: Path, root: Path) -> Iterator[None]:
     except sqlite3.OperationalError as exc:
         from publisher.oserrors import sqlite_failure
 
-        raise sqlite_failure(exc, path, root) from None
+        raise sqlite_failure(exc, path, project.root) from None
     except sqlite3.DatabaseError as exc:
-        shown = path.relative_to(root) if path.is_relative_to(root) else path
-        raise PublisherError.at(shown, None, f"cannot read the statistics store ({exc}): the "
-                                "file is damaged. Restore it from a backup, or move it aside "
-                                "and run `publisher stats` again to start a new history from "
-                                "what the ESP still keeps") from None
+        raise PublisherError.at(project.relative(path), None, f"cannot read the statistics "
+                                f"store ({exc}): the file is damaged. Restore it from a backup, "
+                                "or move it aside and run `publisher stats` again to start a "
+                                "new history from what the ESP still keeps") from None
 
 
 class StatsStore:

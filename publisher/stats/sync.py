@@ -22,7 +22,7 @@ from pathlib import Path
 from publisher.config import Project
 from publisher.errors import PublisherError, SendError
 from publisher.ledger import Ledger, LedgerEntry
-from publisher.stats.links import normalize_url, read_rows
+from publisher.stats.links import read_rows
 from publisher.stats.store import SendStats, StatsStore
 
 
@@ -36,12 +36,6 @@ class SyncReport:
 
 #: what the ESP does not answer about clicks per link (a rejected query, not a lost answer)
 _NOT_OFFERED = ("error/request/", "error/action/")
-
-
-def clean_link(url: str) -> str:
-    """``url`` as the author thinks of it: no ``utm_*``, ad click ids or merge-tag parameters,
-    no Sendsay relink wrapper (assumed shape), lowercase host (see stats/links.py)."""
-    return normalize_url(url)
 
 
 def store_path(project: Project) -> Path:
@@ -109,7 +103,7 @@ def _from_sendsay(project: Project, keys: list[str], titles: dict[str, str], sta
                                         f"account ({exc.provider_code}); the report shows "
                                         "clicks per issue only")
                     else:
-                        # grouped by clean_link's normal form, unreadable rows skipped
+                        # grouped by links.normalize_url's form, unreadable rows skipped
                         clicks[f"sendsay:{row['id']}"] = {
                             link.url: link.clicks for link in read_rows(pairs)}
                 out.append(SendStats(

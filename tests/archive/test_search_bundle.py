@@ -145,16 +145,16 @@ def test_an_index_format_it_cannot_read_falls_back_to_an_empty_folder(
     real = search._live
     calls: list[Path] = []
 
-    def first_unreadable(bundle: Path):  # type: ignore[no-untyped-def]
+    def first_unreadable(bundle: Path, present: list[str]):  # type: ignore[no-untyped-def]
         calls.append(bundle)
-        return None if len(calls) == 1 else real(bundle)
+        return None if len(calls) == 1 else real(bundle, present)
 
     monkeypatch.setattr(search, "_live", first_unreadable)
     append(issues[1], "Правка номер два.")
     build(load_project(root), site)
     assert len(calls) == 2 and runs(counted) == 3
     assert len(pagefind_fragments(site)) == 10
-    monkeypatch.setattr(search, "_live", lambda bundle: None)
+    monkeypatch.setattr(search, "_live", lambda bundle, present: None)
     append(issues[2], "Правка номер три.")
     with pytest.raises(PublisherError) as caught:
         build(load_project(root), site)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from publisher.stats.links import normalize_url, read_rows
-from publisher.stats.sync import clean_link
 
 
 def test_tracking_parameters_and_wrappers_are_removed() -> None:
-    assert clean_link("https://News.example.org/a?utm_source=x&amp;utm_medium=email&id=3#s") \
+    assert normalize_url("https://News.example.org/a?utm_source=x&amp;utm_medium=email&id=3#s") \
         == "https://news.example.org/a?id=3#s"
     wrapped = "https://sendsay.ru/go/?issue=1&url=https%3A%2F%2Fa.ru%2Fx%3Futm_campaign%3Dq%26b%3D1"
     assert normalize_url(wrapped) == "https://a.ru/x?b=1"
